@@ -1,0 +1,1 @@
+//! Optimizer passes over a [`Block`](crate::Block).

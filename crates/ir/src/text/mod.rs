@@ -1,0 +1,1 @@
+//! The IR's text form: a printer and a parser that round-trip exactly.
