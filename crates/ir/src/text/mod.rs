@@ -1,1 +1,79 @@
-//! The IR's text form: a printer and a parser that round-trip exactly.
+//! The IR's text form: a printer and a parser that round-trip exactly
+//! (`print(parse(text)) == text` for any printed text).
+//!
+//! # Format
+//!
+//! A block is written as declarations followed by instructions, one per
+//! line. `;` starts a comment that runs to the end of the line.
+//!
+//! ```text
+//! global x1: i64 @ 8
+//! global x2: i64 @ 16
+//! global pc: i64 @ 0x108
+//! local t0: i64
+//! local t1: i32
+//! local t2: i64
+//! helper 7 fadd_d(i64, i64, i64) -> i64 may_fault
+//!
+//!     insn_start 0x80000000
+//!     t0 = add.i64 x1, 16
+//!     t1 = trunc_i64_i32 t0
+//!     t2 = load.i64 s32.le.a4@1 t0
+//!     brcond.i64 ltu t2, x2, L0
+//!     store.i64 u64.le@1 x1, t2
+//!     goto_tb 0, 0x80000004
+//! L0:
+//!     t2 = call fadd_d(x1, x2, 7)
+//!     x1 = mov.i64 t2
+//!     lookup_tb
+//! ```
+//!
+//! **Declarations** come first, each on its own line:
+//! * `global NAME: TYPE @ OFFSET` — a global (CPU-state field at byte
+//!   OFFSET). The printer declares only the globals the block uses, in
+//!   [`GlobalId`](crate::GlobalId) order; names are identifiers
+//!   (`[A-Za-z_][A-Za-z0-9_]*`) other than `t<digits>` and `L<digits>`.
+//! * `local tN: TYPE` — every local of the block, in order, N counting
+//!   from 0.
+//! * `helper ID NAME(TYPE, ...) [-> TYPE] EFFECT` — a helper the block may
+//!   call, `EFFECT` one of `pure`, `reads_state`, `writes_state`,
+//!   `may_fault`.
+//!
+//! **Instructions** are indented by four spaces; a label is placed by
+//! `LN:` on a line of its own at column 0. An empty line separates the
+//! declarations from the instructions.
+//!
+//! **Operands** are temps (global names, `tN`) or constants. The printer
+//! writes a constant in decimal when, read as a signed number of its
+//! type, it lies in `-4096..=4096`, otherwise as `0x` hex of its canonical
+//! (unsigned) value. The parser accepts both forms anywhere; a negative
+//! decimal is taken in the operand's type (`-1` as an `i32` operand is
+//! `0xffffffff`).
+//!
+//! | instruction | text |
+//! |---|---|
+//! | mov | `D = mov.TY S` |
+//! | unary | `D = OP.TY S` (`neg not clz ctz popcnt bswap16 bswap32 bswap64 sext8 sext16 sext32 zext8 zext16 zext32`) |
+//! | binary | `D = OP.TY A, B` (`add sub and or xor andc orc shl shr sar rotl rotr mul mulhs mulhu mulhsu divs divu rems remu`) |
+//! | convert | `D = sext_i32_i64 S`, `zext_i32_i64`, `trunc_i64_i32`, `high_i64_i32` |
+//! | extract | `D = extract.TY S, POS, LEN` (unsigned), `D = sextract.TY S, POS, LEN` |
+//! | deposit | `D = deposit.TY BASE, FIELD, POS, LEN` |
+//! | setcond | `D = setcond.TY COND A, B` |
+//! | movcond | `D = movcond.TY COND A, B, IF_TRUE, IF_FALSE` |
+//! | state load | `D = ld_state.TY S32 [OFFSET]` (`u8`..`u64`, `s8`..`s64`) |
+//! | state store | `st_state.TY 32 [OFFSET], S` (`8 16 32 64`) |
+//! | load | `D = load.TY MEMOP ADDR` |
+//! | store | `store.TY MEMOP ADDR, S` |
+//! | atomic rmw | `D = atomic_OP.TY MEMOP ADDR, S` (`add and or xor swap smin smax umin umax`) |
+//! | cmpxchg | `D = cmpxchg.TY MEMOP ADDR, EXPECTED, NEW` |
+//! | fence | `fence all`, `fence ldld+ldst+stld+stst` (any non-empty subset, in that order) |
+//! | call | `D = call NAME(ARGS...)` or `call NAME(ARGS...)` |
+//! | insn_start | `insn_start PC` (PC always in hex) |
+//! | branches | `br LN`, `brcond.TY COND A, B, LN` |
+//! | exits | `goto_tb SLOT, PC` (PC in hex), `lookup_tb`, `exit_tb STATUS` (decimal) |
+//!
+//! `MEMOP` is `SIGN BITS . ENDIAN [.aALIGN] @ MMU` without spaces, e.g.
+//! `u32.le@0` or `s16.be.a2@1`: sign `u`/`s`, size in bits, `le`/`be`,
+//! an optional required alignment in bytes (omitted when none), and the
+//! MMU index. `OFFSET` and `PC` are printed in hex (`0x...`); state offsets,
+//! positions, lengths, slots and helper ids are printed in decimal.
