@@ -9,7 +9,7 @@
 //! ```text
 //! global x1: i64 @ 8
 //! global x2: i64 @ 16
-//! global pc: i64 @ 0x108
+//! global pc: i64 @ 264
 //! local t0: i64
 //! local t1: i32
 //! local t2: i64
@@ -74,6 +74,7 @@
 //!
 //! `MEMOP` is `SIGN BITS . ENDIAN [.aALIGN] @ MMU` without spaces, e.g.
 //! `u32.le@0` or `s16.be.a2@1`: sign `u`/`s`, size in bits, `le`/`be`,
-//! an optional required alignment in bytes (omitted when none), and the
-//! MMU index. `OFFSET` and `PC` are printed in hex (`0x...`); state offsets,
-//! positions, lengths, slots and helper ids are printed in decimal.
+//! an optional required alignment in bytes (omitted when it is 1, i.e. no
+//! requirement), and the MMU index. Guest PCs are printed in hex (`0x...`);
+//! offsets, positions, lengths, slots, statuses and helper ids in decimal.
+//! The parser accepts either base for every number.
