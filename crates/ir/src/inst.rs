@@ -191,9 +191,7 @@ impl Inst {
             | Inst::SetCond { .. }
             | Inst::MovCond { .. }
             | Inst::LoadState { .. } => false,
-            Inst::Call { helper, .. } => {
-                block.helper(*helper).is_none_or(|h| h.effect != crate::Effect::Pure)
-            }
+            Inst::Call { helper, .. } => block.helper(*helper).is_none_or(|h| h.effect != crate::Effect::Pure),
             _ => true,
         }
     }

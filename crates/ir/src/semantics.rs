@@ -208,16 +208,32 @@ pub const fn rmw(op: RmwOp, size: MemSize, old: u64, val: u64) -> u64 {
         RmwOp::Xor => o ^ v,
         RmwOp::Swap => v,
         RmwOp::Smin => {
-            if so <= sv { o } else { v }
+            if so <= sv {
+                o
+            } else {
+                v
+            }
         }
         RmwOp::Smax => {
-            if so >= sv { o } else { v }
+            if so >= sv {
+                o
+            } else {
+                v
+            }
         }
         RmwOp::Umin => {
-            if o <= v { o } else { v }
+            if o <= v {
+                o
+            } else {
+                v
+            }
         }
         RmwOp::Umax => {
-            if o >= v { o } else { v }
+            if o >= v {
+                o
+            } else {
+                v
+            }
         }
     };
     r & size.mask()

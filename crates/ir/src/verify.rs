@@ -73,7 +73,10 @@ fn check_labels(block: &Block) -> Result<Vec<usize>, VerifyError> {
     for (i, inst) in block.insts.iter().enumerate() {
         if let Some(t) = inst.branch_target() {
             if placed[t.0 as usize] == usize::MAX {
-                return Err(VerifyError { inst: Some(i), message: format!("branch to label {t}, which is never placed") });
+                return Err(VerifyError {
+                    inst: Some(i),
+                    message: format!("branch to label {t}, which is never placed"),
+                });
             }
         }
     }
@@ -240,9 +243,12 @@ fn check_inst(block: &Block, inst: &Inst) -> Result<(), String> {
             expect_val(block, a, ty)?;
             expect_val(block, b, ty)
         }
-        Inst::Fence { .. } | Inst::InsnStart { .. } | Inst::Label(_) | Inst::Br { .. } | Inst::LookupTb | Inst::ExitTb { .. } => {
-            Ok(())
-        }
+        Inst::Fence { .. }
+        | Inst::InsnStart { .. }
+        | Inst::Label(_)
+        | Inst::Br { .. }
+        | Inst::LookupTb
+        | Inst::ExitTb { .. } => Ok(()),
     }
 }
 
@@ -433,7 +439,10 @@ fn check_defined(block: &Block, cfg: &Cfg) -> Result<(), VerifyError> {
                 }
             });
             if let Some(l) = bad {
-                return Err(VerifyError { inst: Some(i), message: format!("local t{} may be used before it is defined", l.0) });
+                return Err(VerifyError {
+                    inst: Some(i),
+                    message: format!("local t{} may be used before it is defined", l.0),
+                });
             }
             if let Some(Temp::Local(l)) = inst.def() {
                 set[l.0 as usize / 64] |= 1 << (l.0 % 64);
