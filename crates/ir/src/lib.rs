@@ -20,6 +20,9 @@
 
 extern crate alloc;
 
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
+
 mod block;
 mod builder;
 mod inst;
