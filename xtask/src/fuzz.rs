@@ -1,0 +1,60 @@
+//! Fuzzing jobs: cargo-fuzz (libFuzzer) targets under `fuzz/`, run with the
+//! nightly toolchain. Each target's corpus lives in `fuzz/corpus/<target>`
+//! and is replayed and extended by every run.
+
+use std::process::Command;
+
+use crate::{cargo, root, run_cmd, succeeds};
+
+/// The targets, in the order `test` runs them.
+pub const TARGETS: &[&str] = &["ir_roundtrip", "ir_opt_equiv", "text_parse"];
+
+/// Whether cargo-fuzz and a nightly toolchain are present.
+fn available() -> bool {
+    succeeds(Command::new("cargo").args(["+nightly", "--version"]).env_remove("RUSTUP_TOOLCHAIN"))
+        && succeeds(Command::new("cargo").args(["+nightly", "fuzz", "--version"]).env_remove("RUSTUP_TOOLCHAIN"))
+}
+
+fn run_target(target: &str, seconds: u64) -> Result<(), String> {
+    let corpus = root().join("fuzz/corpus").join(target);
+    std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+    let mut c = cargo(Some("nightly"));
+    // cargo-fuzz builds in fuzz/target unless told otherwise; keep it beside
+    // the rest of the builds, apart from the stable ones (other flags).
+    c.current_dir(root())
+        .env_remove("CARGO_TARGET_DIR")
+        .args(["fuzz", "run", "--release", "--debug-assertions", "--target-dir"])
+        .arg(crate::target_dir().join("fuzz"))
+        .arg(target)
+        .arg(&corpus)
+        .args(["--", &format!("-max_total_time={seconds}"), "-rss_limit_mb=4096", "-print_final_stats=0"]);
+    run_cmd(&format!("fuzz {target} for {seconds} s"), &mut c)
+}
+
+/// Runs every target for `seconds`; skips (saying so) without cargo-fuzz.
+pub fn run_all(seconds: u64) -> Result<(), String> {
+    if !available() {
+        eprintln!("==> fuzz: skipped (needs `cargo install cargo-fuzz` and a nightly toolchain; .ci/run installs both)");
+        return Ok(());
+    }
+    for t in TARGETS {
+        run_target(t, seconds)?;
+    }
+    Ok(())
+}
+
+/// `cargo xtask fuzz TARGET [SECS]`.
+pub fn fuzz_cmd(args: &[String]) -> Result<(), String> {
+    let target = args.first().ok_or_else(|| format!("fuzz: name a target ({})", TARGETS.join(", ")))?;
+    if !TARGETS.contains(&target.as_str()) {
+        return Err(format!("fuzz: unknown target `{target}` (known: {})", TARGETS.join(", ")));
+    }
+    let seconds = match args.get(1) {
+        Some(s) => s.parse().map_err(|_| format!("fuzz: `{s}` is not a number of seconds"))?,
+        None => 60,
+    };
+    if !available() {
+        return Err("fuzz: needs cargo-fuzz and a nightly toolchain (`cargo install cargo-fuzz`)".into());
+    }
+    run_target(target, seconds)
+}

@@ -1,0 +1,192 @@
+//! `cargo xtask <job>`: the project's automation, in Rust so it runs
+//! wherever cargo does. Every job sets itself up (rustup targets, cargo
+//! tools) and builds into a target directory outside the clone
+//! (`$CARGO_TARGET_DIR`, default `~/.cache/wemu/target`) so repeated clean
+//! clones, as CI makes, rebuild little.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+mod fuzz;
+
+/// Component crates: `no_std`, built for a bare-metal target by `test`.
+const COMPONENTS: &[&str] = &["wemu-ir", "wemu-tci"];
+/// The bare-metal target that proves the components are `no_std`.
+const BARE_METAL: &str = "riscv64gc-unknown-none-elf";
+
+const USAGE: &str = "\
+usage: cargo xtask <job> [options]
+
+jobs:
+  run [FILE.ir]        run an IR program through the interpreter (default: the example)
+  test [--fuzz-seconds N]
+                       everything CI checks: rustfmt, clippy -D warnings, the no_std build,
+                       the test suites, each fuzz target for N seconds (default 30; 0 skips)
+  bench [tci]          benchmarks, printing their figures
+  fuzz TARGET [SECS]   run one cargo-fuzz target (default 60 s)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        Some("fuzz") => fuzz::fuzz_cmd(&args[1..]),
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown job `{other}`; try `cargo xtask help`")),
+        None => Err(format!("no job given\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the workspace").to_path_buf()
+}
+
+/// The shared target directory outside the clone.
+pub fn target_dir() -> PathBuf {
+    if let Some(d) = env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(d);
+    }
+    let home = env::var_os("HOME").map(PathBuf::from).unwrap_or_else(env::temp_dir);
+    home.join(".cache/wemu/target")
+}
+
+/// A `cargo` command run from the root with the shared target directory.
+pub fn cargo(toolchain: Option<&str>) -> Command {
+    let mut c = Command::new(env::var("CARGO").ok().filter(|_| toolchain.is_none()).unwrap_or_else(|| "cargo".into()));
+    if let Some(t) = toolchain {
+        c.arg(format!("+{t}"));
+        // A toolchain override must not be shadowed by the outer cargo's choice.
+        c.env_remove("RUSTUP_TOOLCHAIN");
+    }
+    c.current_dir(root()).env("CARGO_TARGET_DIR", target_dir());
+    c
+}
+
+/// Runs a command, failing with its description if it fails.
+pub fn run_cmd(what: &str, cmd: &mut Command) -> Result<(), String> {
+    let start = Instant::now();
+    eprintln!("==> {what}");
+    let status = cmd.status().map_err(|e| format!("{what}: cannot start: {e}"))?;
+    if !status.success() {
+        return Err(format!("{what}: failed ({status})"));
+    }
+    eprintln!("    {what}: ok in {:.1} s", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Whether a command runs successfully (quietly).
+pub fn succeeds(cmd: &mut Command) -> bool {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn ensure_target(target: &str) -> Result<(), String> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == target))
+        .unwrap_or(false);
+    if installed {
+        return Ok(());
+    }
+    run_cmd(&format!("rustup target add {target}"), Command::new("rustup").args(["target", "add", target]))
+}
+
+fn ensure_component(component: &str) -> Result<(), String> {
+    let installed = Command::new("rustup")
+        .args(["component", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.starts_with(component)))
+        .unwrap_or(false);
+    if installed {
+        return Ok(());
+    }
+    run_cmd(&format!("rustup component add {component}"), Command::new("rustup").args(["component", "add", component]))
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let file = match args.first() {
+        Some(f) => PathBuf::from(f),
+        None => root().join("tests/ir/fib.ir"),
+    };
+    let mut c = cargo(None);
+    c.args(["run", "--quiet", "--release", "-p", "wemu-native", "--", "ir"]).arg(&file).args(args.iter().skip(1));
+    run_cmd("wemu ir", &mut c)
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    let mut fuzz_seconds = 30u64;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--fuzz-seconds" => {
+                let v = it.next().ok_or("--fuzz-seconds needs a number")?;
+                fuzz_seconds = v.parse().map_err(|_| format!("--fuzz-seconds: `{v}` is not a number"))?;
+            }
+            other => return Err(format!("test: unknown option `{other}`")),
+        }
+    }
+    let start = Instant::now();
+    ensure_component("rustfmt")?;
+    ensure_component("clippy")?;
+    ensure_target(BARE_METAL)?;
+
+    run_cmd("rustfmt", cargo(None).args(["fmt", "--all", "--check"]))?;
+    run_cmd(
+        "clippy",
+        cargo(None).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--features",
+            "wemu-ir/arbitrary",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    let mut nostd = cargo(None);
+    nostd.args(["build", "--target", BARE_METAL]);
+    for c in COMPONENTS {
+        nostd.args(["-p", c]);
+    }
+    run_cmd(&format!("no_std build of the components for {BARE_METAL}"), &mut nostd)?;
+    run_cmd(
+        "tests",
+        cargo(None).args(["test", "--workspace", "--features", "wemu-ir/arbitrary"]),
+    )?;
+    run_cmd(
+        "benchmark smoke run",
+        cargo(None).args(["bench", "-p", "wemu-tci", "--bench", "throughput", "--", "--quick"]),
+    )?;
+    if fuzz_seconds > 0 {
+        fuzz::run_all(fuzz_seconds)?;
+    }
+    eprintln!("xtask test: all checks passed in {:.0} s", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let which = args.first().map(String::as_str).unwrap_or("tci");
+    match which {
+        "tci" => run_cmd("tci throughput", cargo(None).args(["bench", "-p", "wemu-tci", "--bench", "throughput"])),
+        other => Err(format!("unknown benchmark `{other}` (known: tci)")),
+    }
+}
