@@ -90,10 +90,10 @@ impl Block {
     pub fn used_globals(&self) -> Vec<crate::GlobalId> {
         let mut used = alloc::vec![false; self.globals.len()];
         let mut mark = |t: Temp| {
-            if let Temp::Global(g) = t {
-                if let Some(u) = used.get_mut(g.0 as usize) {
-                    *u = true;
-                }
+            if let Temp::Global(g) = t
+                && let Some(u) = used.get_mut(g.0 as usize)
+            {
+                *u = true;
             }
         };
         for inst in &self.insts {

@@ -28,8 +28,8 @@ macro_rules! visit_uses {
                 f(if_false)
             }
             Inst::Store { src, addr, .. } => {
-                f(src);
-                f(addr)
+                f(addr);
+                f(src)
             }
             Inst::AtomicRmw { addr, src, .. } => {
                 f(addr);

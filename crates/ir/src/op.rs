@@ -278,7 +278,10 @@ impl MemOp {
 
     /// The alignment mask the address must clear.
     pub const fn align_mask(self) -> u64 {
-        (1u64 << self.align_log2) - 1
+        match 1u64.checked_shl(self.align_log2 as u32) {
+            Some(a) => a - 1,
+            None => u64::MAX,
+        }
     }
 }
 

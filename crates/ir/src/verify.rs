@@ -38,6 +38,7 @@ impl fmt::Display for VerifyError {
 
 /// Verifies `block`; returns the first error found.
 pub fn verify(block: &Block) -> Result<(), VerifyError> {
+    check_names(block).map_err(|message| VerifyError { inst: None, message })?;
     let labels = check_labels(block)?;
     for (i, inst) in block.insts.iter().enumerate() {
         check_inst(block, inst).map_err(|message| VerifyError { inst: Some(i), message })?;
@@ -49,6 +50,45 @@ pub fn verify(block: &Block) -> Result<(), VerifyError> {
 
 fn err<T>(msg: String) -> Result<T, String> {
     Err(msg)
+}
+
+/// Whether `s` is an identifier of the text form: `[A-Za-z_][A-Za-z0-9_]*`.
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Whether `s` reads as a local or a label in the text form (`t12`, `L3`).
+fn looks_like_temp_or_label(s: &str) -> bool {
+    s.strip_prefix('t')
+        .or_else(|| s.strip_prefix('L'))
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The names the text form writes must read back as the same things: the
+/// used globals' and the helpers' names are distinct identifiers, helper
+/// ids distinct, and no global is named like a local or a label.
+fn check_names(block: &Block) -> Result<(), String> {
+    let used = block.used_globals();
+    for (k, &g) in used.iter().enumerate() {
+        let Some(decl) = block.globals.get(g) else { continue };
+        if !is_identifier(&decl.name) || looks_like_temp_or_label(&decl.name) {
+            return err(format!("global name `{}` is not usable in the text form", decl.name));
+        }
+        if used[..k].iter().any(|&o| block.globals.get(o).is_some_and(|d| d.name == decl.name)) {
+            return err(format!("two globals are named `{}`", decl.name));
+        }
+    }
+    for (k, h) in block.helpers.iter().enumerate() {
+        if !is_identifier(&h.name) {
+            return err(format!("helper name `{}` is not an identifier", h.name));
+        }
+        if block.helpers[..k].iter().any(|o| o.id == h.id || o.name == h.name) {
+            return err(format!("helper {} `{}` is declared twice", h.id, h.name));
+        }
+    }
+    Ok(())
 }
 
 /// Where each label is placed.
@@ -64,20 +104,17 @@ fn check_labels(block: &Block) -> Result<Vec<usize>, VerifyError> {
             }
             *slot = i;
         }
-        if let Some(t) = inst.branch_target() {
-            if t.0 as usize >= n {
-                return Err(e(format!("branch to unallocated label {t}")));
-            }
+        if let Some(t) = inst.branch_target()
+            && t.0 as usize >= n
+        {
+            return Err(e(format!("branch to unallocated label {t}")));
         }
     }
     for (i, inst) in block.insts.iter().enumerate() {
-        if let Some(t) = inst.branch_target() {
-            if placed[t.0 as usize] == usize::MAX {
-                return Err(VerifyError {
-                    inst: Some(i),
-                    message: format!("branch to label {t}, which is never placed"),
-                });
-            }
+        if let Some(t) = inst.branch_target()
+            && placed[t.0 as usize] == usize::MAX
+        {
+            return Err(VerifyError { inst: Some(i), message: format!("branch to label {t}, which is never placed") });
         }
     }
     Ok(placed)
@@ -85,10 +122,10 @@ fn check_labels(block: &Block) -> Result<Vec<usize>, VerifyError> {
 
 fn temp_type(block: &Block, t: Temp) -> Result<Type, String> {
     let ty = block.temp_type(t).ok_or_else(|| format!("undeclared temp {t:?}"))?;
-    if let Some(g) = block.global_decl(t) {
-        if g.offset % g.size() != 0 {
-            return err(format!("global {} at offset {} is not aligned to its size", g.name, g.offset));
-        }
+    if let Some(g) = block.global_decl(t)
+        && g.offset % g.size() != 0
+    {
+        return err(format!("global {} at offset {} is not aligned to its size", g.name, g.offset));
     }
     Ok(ty)
 }
@@ -262,7 +299,7 @@ fn check_atomic(ty: Type, mem: MemOp) -> Result<(), String> {
 
 fn check_state_access(block: &Block, ty: Type, offset: u32, size: MemSize) -> Result<(), String> {
     check_size(ty, size)?;
-    if offset % size.bytes() != 0 {
+    if !offset.is_multiple_of(size.bytes()) {
         return err(format!("state access at {offset} is not aligned to its size"));
     }
     if let Some((_, g)) = block.globals.iter().find(|(_, g)| g.overlaps(offset, size.bytes())) {
@@ -432,10 +469,11 @@ fn check_defined(block: &Block, cfg: &Cfg) -> Result<(), VerifyError> {
             let inst = &block.insts[i];
             let mut bad = None;
             inst.for_each_use(|v| {
-                if let Value::Temp(Temp::Local(l)) = v {
-                    if set[l.0 as usize / 64] & (1 << (l.0 % 64)) == 0 && bad.is_none() {
-                        bad = Some(l);
-                    }
+                if let Value::Temp(Temp::Local(l)) = v
+                    && set[l.0 as usize / 64] & (1 << (l.0 % 64)) == 0
+                    && bad.is_none()
+                {
+                    bad = Some(l);
                 }
             });
             if let Some(l) = bad {
