@@ -19,7 +19,7 @@ fn bytes(seed: u64, len: usize) -> Vec<u8> {
 }
 
 #[test]
-fn generated_blocks_verify() {
+fn generated_blocks_verify_and_round_trip() {
     let mut insts = 0;
     for seed in 0..3000u64 {
         let data = bytes(seed, 64 + (seed as usize * 37) % 4096);
@@ -27,6 +27,9 @@ fn generated_blocks_verify() {
         if let Err(e) = wemu_ir::verify(&case.block) {
             panic!("seed {seed}: {e}\n{:#?}", case.block.insts);
         }
+        let text = wemu_ir::text::print(&case.block);
+        let parsed = wemu_ir::text::parse(&text).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"));
+        assert_eq!(wemu_ir::text::print(&parsed), text, "seed {seed}: text form does not round-trip");
         insts += case.block.insts.len();
     }
     // The sample must actually exercise something.
