@@ -1,0 +1,169 @@
+//! The control-flow graph of a block's instruction list, as the passes see
+//! it. It mirrors the verifier's, but never panics on malformed blocks:
+//! branches to labels that are not placed simply have no edge.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::Inst;
+
+/// Basic blocks of an instruction list and their successors.
+pub(super) struct Cfg {
+    /// `(start, end)` instruction ranges, end exclusive; never empty, in
+    /// order, covering every instruction.
+    pub ranges: Vec<(usize, usize)>,
+    /// Successor basic blocks (a taken branch first, then the fallthrough).
+    pub succs: Vec<Vec<usize>>,
+    /// Whether control falls off the end of the list from here.
+    pub falls_off: Vec<bool>,
+}
+
+/// Where each label is placed (the first placement, if placed twice).
+pub(super) fn label_positions(insts: &[Inst], num_labels: u32) -> Vec<Option<usize>> {
+    let mut pos = vec![None; num_labels as usize];
+    for (i, inst) in insts.iter().enumerate() {
+        if let Inst::Label(l) = inst
+            && let Some(p) = pos.get_mut(l.0 as usize)
+            && p.is_none()
+        {
+            *p = Some(i);
+        }
+    }
+    pos
+}
+
+impl Cfg {
+    pub fn new(insts: &[Inst], num_labels: u32) -> Cfg {
+        let labels = label_positions(insts, num_labels);
+        let mut starts = vec![0usize];
+        for (i, inst) in insts.iter().enumerate() {
+            if matches!(inst, Inst::Label(_)) && i != 0 {
+                starts.push(i);
+            }
+            if inst.is_terminator() || matches!(inst, Inst::BrCond { .. }) {
+                starts.push(i + 1);
+            }
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        starts.retain(|&s| s < insts.len());
+        let ranges: Vec<(usize, usize)> =
+            starts.iter().enumerate().map(|(k, &s)| (s, starts.get(k + 1).copied().unwrap_or(insts.len()))).collect();
+        let block_of = |inst: usize| ranges.partition_point(|&(s, _)| s <= inst).checked_sub(1);
+        let target = |l: crate::Label| labels.get(l.0 as usize).copied().flatten().and_then(block_of);
+        let mut succs = Vec::with_capacity(ranges.len());
+        let mut falls_off = Vec::with_capacity(ranges.len());
+        for (k, &(_, e)) in ranges.iter().enumerate() {
+            let mut out = Vec::new();
+            let mut falls = false;
+            match &insts[e - 1] {
+                i if i.is_exit() => {}
+                Inst::Br { target: l } => out.extend(target(*l)),
+                last => {
+                    if let Inst::BrCond { target: l, .. } = last {
+                        out.extend(target(*l));
+                    }
+                    if k + 1 < ranges.len() {
+                        out.push(k + 1);
+                    } else {
+                        falls = true;
+                    }
+                }
+            }
+            succs.push(out);
+            falls_off.push(falls);
+        }
+        Cfg { ranges, succs, falls_off }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// Which basic blocks control can reach from the entry.
+    pub fn reachable(&self) -> Vec<bool> {
+        let mut seen = vec![false; self.len()];
+        let mut stack = vec![0usize];
+        while let Some(b) = stack.pop() {
+            match seen.get_mut(b) {
+                Some(s) if !*s => *s = true,
+                _ => continue,
+            }
+            stack.extend(self.succs[b].iter().copied());
+        }
+        seen
+    }
+
+    /// Basic blocks in reverse postorder from the entry (reachable ones
+    /// only): a good order for forward dataflow.
+    pub fn reverse_postorder(&self) -> Vec<usize> {
+        let n = self.len();
+        let mut order = Vec::with_capacity(n);
+        let mut seen = vec![false; n];
+        // Iterative DFS: (block, next successor index).
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        if n > 0 {
+            seen[0] = true;
+            stack.push((0, 0));
+        }
+        while let Some(top) = stack.last_mut() {
+            let (b, i) = *top;
+            if let Some(&s) = self.succs[b].get(i) {
+                top.1 += 1;
+                if !seen[s] {
+                    seen[s] = true;
+                    stack.push((s, 0));
+                }
+            } else {
+                order.push(b);
+                stack.pop();
+            }
+        }
+        order.reverse();
+        order
+    }
+
+    /// Whether the verifier's control-flow rules hold: control never falls
+    /// off the end, and an exit is reachable from every reachable
+    /// instruction.
+    pub fn exits_ok(&self, insts: &[Inst]) -> bool {
+        let n = self.len();
+        if n == 0 {
+            return false;
+        }
+        let reach = self.reachable();
+        let mut escapes: Vec<bool> = self.ranges.iter().map(|&(_, e)| insts[e - 1].is_exit()).collect();
+        let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (b, ss) in self.succs.iter().enumerate() {
+            for &s in ss {
+                preds[s].push(b);
+            }
+        }
+        let mut stack: Vec<usize> = (0..n).filter(|&b| escapes[b]).collect();
+        while let Some(b) = stack.pop() {
+            for &p in &preds[b] {
+                if !escapes[p] {
+                    escapes[p] = true;
+                    stack.push(p);
+                }
+            }
+        }
+        (0..n).all(|b| !reach[b] || (escapes[b] && !self.falls_off[b]))
+    }
+}
+
+/// Deletes every instruction control cannot reach; returns whether any was.
+pub(super) fn remove_unreachable(block: &mut crate::Block) -> bool {
+    let cfg = Cfg::new(&block.insts, block.num_labels);
+    let reach = cfg.reachable();
+    if reach.iter().all(|&r| r) {
+        return false;
+    }
+    let mut keep = vec![true; block.insts.len()];
+    for (b, &(s, e)) in cfg.ranges.iter().enumerate() {
+        if !reach[b] {
+            keep[s..e].fill(false);
+        }
+    }
+    super::retain_insts(block, &keep)
+}
