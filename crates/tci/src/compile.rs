@@ -1,0 +1,427 @@
+//! Lowering a [`Block`] to a [`TciBlock`], once: frame slots for temps and
+//! constants, opcodes specialized by operation and type, labels resolved to
+//! code indices, globals and the CPU-state size worked out for `run`.
+//!
+//! The lowering relies on nothing the verifier checks for memory safety:
+//! anything it cannot give a meaning to (an undeclared temp or helper, a
+//! label placed twice or never, more slots than a frame has) is an error,
+//! and whatever else an unverified block does, running it stays in bounds.
+
+use alloc::collections::BTreeMap;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use wemu_ir::{BinaryOp, Block, Cond, ConvOp, Endian, GlobalId, Inst, MemSize, Temp, Type, UnaryOp, Value};
+
+use crate::bytecode::{AtomicInfo, CallInfo, FRAME_SLOTS, GlobalSlot, Op, Slot, TciBlock, with_op_tables};
+
+/// Why a block cannot be lowered. `inst` is the index of the offending
+/// instruction. None of these happen for a block that verifies, except
+/// [`CompileError::TooLarge`] for enormous blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompileError {
+    /// An operand or destination names a global or local that is not
+    /// declared.
+    UndeclaredTemp { inst: usize },
+    /// A call names a helper the block does not declare.
+    UndeclaredHelper { inst: usize, helper: u32 },
+    /// A call's arguments or result do not match the helper's declaration.
+    CallMismatch { inst: usize },
+    /// A label is placed twice, or was never allocated, or a branch targets
+    /// a label that is never placed.
+    BadLabel { inst: usize },
+    /// A memory access the interpreter cannot perform: a big-endian atomic
+    /// (`GuestMemory` computes read-modify-writes on little-endian values).
+    BadMemOp { inst: usize },
+    /// The block needs more than 65536 frame slots, or more than 65536
+    /// calls or atomics, or a state offset beyond the host's address space.
+    TooLarge,
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            CompileError::UndeclaredTemp { inst } => write!(f, "instruction {inst}: undeclared temp"),
+            CompileError::UndeclaredHelper { inst, helper } => {
+                write!(f, "instruction {inst}: call to undeclared helper {helper}")
+            }
+            CompileError::CallMismatch { inst } => {
+                write!(f, "instruction {inst}: call does not match the helper's declaration")
+            }
+            CompileError::BadLabel { inst } => write!(f, "instruction {inst}: label placed twice or never"),
+            CompileError::BadMemOp { inst } => write!(f, "instruction {inst}: unsupported memory access"),
+            CompileError::TooLarge => f.write_str("block too large for the interpreter"),
+        }
+    }
+}
+
+macro_rules! define_select {
+    (
+        unary { $($un:ident = $uop:ident $uty:ident,)* }
+        binary { $($bn:ident = $bop:ident $bty:ident,)* }
+        cond { $($cc:ident $cty:ident = $set:ident $mov:ident $br:ident,)* }
+    ) => {
+        fn unary_op(op: UnaryOp, ty: Type, d: Slot, s: Slot) -> Op {
+            match (op, ty) {
+                $((UnaryOp::$uop, Type::$uty) => Op::$un { d, s },)*
+            }
+        }
+
+        fn binary_op(op: BinaryOp, ty: Type, d: Slot, a: Slot, b: Slot) -> Op {
+            match (op, ty) {
+                $((BinaryOp::$bop, Type::$bty) => Op::$bn { d, a, b },)*
+            }
+        }
+
+        fn setcond_op(c: Cond, ty: Type, d: Slot, a: Slot, b: Slot) -> Op {
+            match (c, ty) {
+                $((Cond::$cc, Type::$cty) => Op::$set { d, a, b },)*
+            }
+        }
+
+        fn movcond_op(c: Cond, ty: Type, d: Slot, a: Slot, b: Slot, t: Slot, f: Slot) -> Op {
+            match (c, ty) {
+                $((Cond::$cc, Type::$cty) => Op::$mov { d, a, b, t, f },)*
+            }
+        }
+
+        fn brcond_op(c: Cond, ty: Type, a: Slot, b: Slot, target: u32) -> Op {
+            match (c, ty) {
+                $((Cond::$cc, Type::$cty) => Op::$br { a, b, target },)*
+            }
+        }
+    };
+}
+
+with_op_tables!(define_select);
+
+fn slot(n: usize) -> Result<Slot, CompileError> {
+    Slot::try_from(n).map_err(|_| CompileError::TooLarge)
+}
+
+/// Lowering state.
+struct Lower<'a> {
+    block: &'a Block,
+    /// Slot of each global, if the block uses it.
+    global_slot: Vec<Option<Slot>>,
+    /// Slot of local 0.
+    local_base: usize,
+    consts: Vec<u64>,
+    const_slot: BTreeMap<u64, Slot>,
+    /// Code index of each placed label.
+    label_pos: BTreeMap<u32, u32>,
+    /// Bytes of state needed so far.
+    state_size: u64,
+    /// Whether each global slot is written.
+    written: Vec<bool>,
+    atomics: Vec<AtomicInfo>,
+    calls: Vec<CallInfo>,
+    call_args: Vec<Slot>,
+    /// Index of the instruction being lowered, for errors.
+    inst: usize,
+}
+
+impl Lower<'_> {
+    fn temp(&self, t: Temp) -> Result<Slot, CompileError> {
+        let e = CompileError::UndeclaredTemp { inst: self.inst };
+        match t {
+            Temp::Global(g) => self.global_slot.get(g.0 as usize).copied().flatten().ok_or(e),
+            Temp::Local(l) => {
+                if (l.0 as usize) < self.block.locals.len() {
+                    slot(self.local_base + l.0 as usize)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    fn dst(&mut self, t: Temp) -> Result<Slot, CompileError> {
+        let s = self.temp(t)?;
+        if let (Temp::Global(_), Some(w)) = (t, self.written.get_mut(usize::from(s))) {
+            *w = true;
+        }
+        Ok(s)
+    }
+
+    /// A slot holding the constant `c`.
+    fn konst(&mut self, c: u64) -> Result<Slot, CompileError> {
+        if let Some(&s) = self.const_slot.get(&c) {
+            return Ok(s);
+        }
+        let s = slot(self.local_base + self.block.locals.len() + self.consts.len())?;
+        self.consts.push(c);
+        self.const_slot.insert(c, s);
+        Ok(s)
+    }
+
+    /// The slot of an operand read as `ty` (constants take that type).
+    fn val(&mut self, v: Value, ty: Type) -> Result<Slot, CompileError> {
+        match v {
+            Value::Temp(t) => self.temp(t),
+            Value::Const(c) => self.konst(ty.canon(c)),
+        }
+    }
+
+    fn target(&self, l: wemu_ir::Label) -> Result<u32, CompileError> {
+        self.label_pos.get(&l.0).copied().ok_or(CompileError::BadLabel { inst: self.inst })
+    }
+
+    fn state_access(&mut self, offset: u32, size: MemSize) {
+        self.state_size = self.state_size.max(u64::from(offset) + u64::from(size.bytes()));
+    }
+
+    fn atomic(&mut self, info: AtomicInfo) -> Result<u16, CompileError> {
+        if info.mem.endian != Endian::Little {
+            return Err(CompileError::BadMemOp { inst: self.inst });
+        }
+        let idx = u16::try_from(self.atomics.len()).map_err(|_| CompileError::TooLarge)?;
+        self.atomics.push(info);
+        Ok(idx)
+    }
+
+    fn call(&mut self, helper: u32, dst: Option<Temp>, args: &[Value]) -> Result<Op, CompileError> {
+        let inst = self.inst;
+        let decl = self.block.helper(helper).ok_or(CompileError::UndeclaredHelper { inst, helper })?;
+        if args.len() != decl.args.len() {
+            return Err(CompileError::CallMismatch { inst });
+        }
+        let dst = match (dst, decl.ret) {
+            (Some(d), Some(ty)) => Some((self.dst(d)?, ty)),
+            (Some(_), None) => return Err(CompileError::CallMismatch { inst }),
+            (None, _) => None,
+        };
+        let start = self.call_args.len();
+        for (&v, &ty) in args.iter().zip(&decl.args) {
+            let s = self.val(v, ty)?;
+            self.call_args.push(s);
+        }
+        let idx = u16::try_from(self.calls.len()).map_err(|_| CompileError::TooLarge)?;
+        self.calls.push(CallInfo { helper, effect: decl.effect, dst, args: start..self.call_args.len() });
+        Ok(Op::Call { idx })
+    }
+
+    fn lower(&mut self, inst: &Inst) -> Result<Op, CompileError> {
+        let op = match *inst {
+            Inst::Mov { ty, dst, src } => {
+                let s = self.val(src, ty)?;
+                let d = self.dst(dst)?;
+                match ty {
+                    Type::I32 => Op::MovI32 { d, s },
+                    Type::I64 => Op::MovI64 { d, s },
+                }
+            }
+            Inst::Unary { op, ty, dst, src } => {
+                let s = self.val(src, ty)?;
+                unary_op(op, ty, self.dst(dst)?, s)
+            }
+            Inst::Binary { op, ty, dst, a, b } => {
+                let (a, b) = (self.val(a, ty)?, self.val(b, ty)?);
+                binary_op(op, ty, self.dst(dst)?, a, b)
+            }
+            Inst::Convert { op, dst, src } => {
+                let s = self.val(src, op.types().0)?;
+                let d = self.dst(dst)?;
+                match op {
+                    ConvOp::SextI32 => Op::SextI32 { d, s },
+                    ConvOp::ZextI32 => Op::ZextI32 { d, s },
+                    ConvOp::TruncI64 => Op::TruncI64 { d, s },
+                    ConvOp::HighI64 => Op::HighI64 { d, s },
+                }
+            }
+            Inst::Extract { ty, signed, dst, src, pos, len } => {
+                let s = self.val(src, ty)?;
+                let d = self.dst(dst)?;
+                match (ty, signed) {
+                    (Type::I32, false) => Op::ExtractUI32 { d, s, pos, len },
+                    (Type::I32, true) => Op::ExtractSI32 { d, s, pos, len },
+                    (Type::I64, false) => Op::ExtractUI64 { d, s, pos, len },
+                    (Type::I64, true) => Op::ExtractSI64 { d, s, pos, len },
+                }
+            }
+            Inst::Deposit { ty, dst, base, field, pos, len } => {
+                let (base, field) = (self.val(base, ty)?, self.val(field, ty)?);
+                let d = self.dst(dst)?;
+                match ty {
+                    Type::I32 => Op::DepositI32 { d, base, field, pos, len },
+                    Type::I64 => Op::DepositI64 { d, base, field, pos, len },
+                }
+            }
+            Inst::SetCond { ty, cond, dst, a, b } => {
+                let (a, b) = (self.val(a, ty)?, self.val(b, ty)?);
+                setcond_op(cond, ty, self.dst(dst)?, a, b)
+            }
+            Inst::MovCond { ty, cond, dst, a, b, if_true, if_false } => {
+                let (a, b) = (self.val(a, ty)?, self.val(b, ty)?);
+                let (t, f) = (self.val(if_true, ty)?, self.val(if_false, ty)?);
+                movcond_op(cond, ty, self.dst(dst)?, a, b, t, f)
+            }
+            Inst::LoadState { ty, dst, offset, size, signed } => {
+                self.state_access(offset, size);
+                Op::LoadState { d: self.dst(dst)?, ty, size, signed, offset }
+            }
+            Inst::StoreState { ty, src, offset, size } => {
+                self.state_access(offset, size);
+                Op::StoreState { s: self.val(src, ty)?, size, offset }
+            }
+            Inst::Load { ty, dst, addr, mem } => {
+                let addr = self.val(addr, Type::I64)?;
+                Op::Load { d: self.dst(dst)?, addr, ty, mem }
+            }
+            Inst::Store { ty, src, addr, mem } => {
+                let s = self.val(src, ty)?;
+                let addr = self.val(addr, Type::I64)?;
+                Op::Store { s, addr, mem }
+            }
+            Inst::AtomicRmw { op, ty, dst, addr, src, mem } => {
+                let addr = self.val(addr, Type::I64)?;
+                let a = self.val(src, ty)?;
+                let d = self.dst(dst)?;
+                let idx = self.atomic(AtomicInfo { d, addr, a, b: a, ty, op, mem })?;
+                Op::AtomicRmw { idx }
+            }
+            Inst::AtomicCmpXchg { ty, dst, addr, expected, new, mem } => {
+                let addr = self.val(addr, Type::I64)?;
+                let a = self.val(expected, ty)?;
+                let b = self.val(new, ty)?;
+                let d = self.dst(dst)?;
+                // The rmw op is unused by cmpxchg.
+                let idx = self.atomic(AtomicInfo { d, addr, a, b, ty, op: wemu_ir::RmwOp::Swap, mem })?;
+                Op::AtomicCmpXchg { idx }
+            }
+            Inst::Fence { kind } => Op::Fence { kind },
+            Inst::Call { helper, dst, ref args } => self.call(helper, dst, args)?,
+            Inst::InsnStart { pc } => Op::InsnStart { pc: self.konst(pc)? },
+            // Labels emit no code; `compile` filters them out.
+            Inst::Label(_) => Op::Trap,
+            Inst::Br { target } => Op::Br { target: self.target(target)? },
+            Inst::BrCond { ty, cond, a, b, target } => {
+                let (a, b) = (self.val(a, ty)?, self.val(b, ty)?);
+                brcond_op(cond, ty, a, b, self.target(target)?)
+            }
+            Inst::GotoTb { slot, pc } => Op::GotoTb { slot, pc: self.konst(pc)? },
+            Inst::LookupTb => Op::LookupTb,
+            Inst::ExitTb { status } => Op::ExitTb { status },
+        };
+        Ok(op)
+    }
+}
+
+/// Marks every global `inst` refers to in `used`; fails on an undeclared
+/// temp.
+fn mark_globals(block: &Block, inst: &Inst, used: &mut [bool]) -> Result<(), ()> {
+    let mut ok = true;
+    let mut mark = |t: Temp| match t {
+        Temp::Global(GlobalId(g)) => match used.get_mut(g as usize) {
+            Some(u) => *u = true,
+            None => ok = false,
+        },
+        Temp::Local(l) => ok &= (l.0 as usize) < block.locals.len(),
+    };
+    inst.for_each_use(|v| {
+        if let Value::Temp(t) = v {
+            mark(t)
+        }
+    });
+    if let Some(d) = inst.def() {
+        mark(d);
+    }
+    if ok { Ok(()) } else { Err(()) }
+}
+
+impl TciBlock {
+    /// Lowers `block` to bytecode. Blocks that verify always lower unless
+    /// they are enormous; anything the interpreter cannot run is an error,
+    /// never a panic.
+    pub fn compile(block: &Block) -> Result<TciBlock, CompileError> {
+        let insts = &block.insts;
+        if insts.len() >= u32::MAX as usize {
+            return Err(CompileError::TooLarge);
+        }
+
+        // Globals: the used ones get the first slots, in id order.
+        let mut used = vec![false; block.globals.len()];
+        for (i, inst) in insts.iter().enumerate() {
+            mark_globals(block, inst, &mut used).map_err(|()| CompileError::UndeclaredTemp { inst: i })?;
+        }
+        let mut global_slot = vec![None; used.len()];
+        let mut globals_in = Vec::new();
+        let mut state_size = 0u64;
+        for (id, decl) in block.globals.iter() {
+            if !used[id.0 as usize] {
+                continue;
+            }
+            let s = slot(globals_in.len())?;
+            global_slot[id.0 as usize] = Some(s);
+            let size = match decl.ty {
+                Type::I32 => MemSize::B4,
+                Type::I64 => MemSize::B8,
+            };
+            state_size = state_size.max(u64::from(decl.offset) + u64::from(size.bytes()));
+            let offset = usize::try_from(decl.offset).map_err(|_| CompileError::TooLarge)?;
+            globals_in.push(GlobalSlot { slot: s, offset, size });
+        }
+        let local_base = globals_in.len();
+        if local_base + block.locals.len() > FRAME_SLOTS {
+            return Err(CompileError::TooLarge);
+        }
+
+        // Labels: each instruction but a label becomes exactly one op.
+        // (A map, not a table: `num_labels` of unverified IR may be huge.)
+        let mut label_pos = BTreeMap::new();
+        let mut n = 0u32;
+        for (i, inst) in insts.iter().enumerate() {
+            if let Inst::Label(l) = *inst {
+                if l.0 >= block.num_labels || label_pos.insert(l.0, n).is_some() {
+                    return Err(CompileError::BadLabel { inst: i });
+                }
+            } else {
+                n += 1;
+            }
+        }
+
+        let mut lw = Lower {
+            block,
+            global_slot,
+            local_base,
+            consts: Vec::new(),
+            const_slot: BTreeMap::new(),
+            label_pos,
+            state_size,
+            written: vec![false; local_base],
+            atomics: Vec::new(),
+            calls: Vec::new(),
+            call_args: Vec::new(),
+            inst: 0,
+        };
+        let mut code = Vec::with_capacity(n as usize + 1);
+        for (i, inst) in insts.iter().enumerate() {
+            if matches!(inst, Inst::Label(_)) {
+                continue;
+            }
+            lw.inst = i;
+            code.push(lw.lower(inst)?);
+        }
+        // Whatever the last instruction is, execution cannot run past the
+        // end of the code: a block that falls off its end (unverified IR)
+        // leaves with `BadBlock`, and a label at the very end targets this.
+        code.push(Op::Trap);
+
+        let globals_out = globals_in.iter().filter(|g| lw.written[usize::from(g.slot)]).copied().collect();
+        let state_size = usize::try_from(lw.state_size).map_err(|_| CompileError::TooLarge)?;
+        let slots = lw.local_base + block.locals.len() + lw.consts.len();
+        Ok(TciBlock {
+            code,
+            const_base: lw.local_base + block.locals.len(),
+            consts: lw.consts,
+            globals_in,
+            globals_out,
+            atomics: lw.atomics,
+            calls: lw.calls,
+            call_args: lw.call_args,
+            state_size,
+            slots,
+        })
+    }
+}
