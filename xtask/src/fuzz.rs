@@ -28,13 +28,35 @@ fn run_target(target: &str, seconds: u64) -> Result<(), String> {
         .arg(target)
         .arg(&corpus)
         .args(["--", &format!("-max_total_time={seconds}"), "-rss_limit_mb=4096", "-print_final_stats=0"]);
-    run_cmd(&format!("fuzz {target} for {seconds} s"), &mut c)
+    // libFuzzer is chatty (status lines, a recommended dictionary): keep its
+    // output in a log and show the end of it only when the target fails.
+    let log_path = crate::target_dir().join(format!("fuzz-{target}.log"));
+    let log = std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
+    let log2 = log.try_clone().map_err(|e| format!("{}: {e}", log_path.display()))?;
+    c.stdout(log).stderr(log2);
+    let result = run_cmd(&format!("fuzz {target} for {seconds} s"), &mut c);
+    if result.is_err() {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        eprintln!("--- last lines of {} ---", log_path.display());
+        for l in &lines[lines.len().saturating_sub(60)..] {
+            eprintln!("{l}");
+        }
+    } else {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if let Some(done) = text.lines().rev().find(|l| l.starts_with("Done ")) {
+            eprintln!("    {target}: {done}");
+        }
+    }
+    result
 }
 
 /// Runs every target for `seconds`; skips (saying so) without cargo-fuzz.
 pub fn run_all(seconds: u64) -> Result<(), String> {
     if !available() {
-        eprintln!("==> fuzz: skipped (needs `cargo install cargo-fuzz` and a nightly toolchain; .ci/run installs both)");
+        eprintln!(
+            "==> fuzz: skipped (needs `cargo install cargo-fuzz` and a nightly toolchain; .ci/run installs both)"
+        );
         return Ok(());
     }
     for t in TARGETS {

@@ -20,7 +20,8 @@ const USAGE: &str = "\
 usage: cargo xtask <job> [options]
 
 jobs:
-  run [FILE.ir]        run an IR program through the interpreter (default: the example)
+  run [FILE.ir [OPTS]] run an IR program through the interpreter (default: the fib example);
+                       options as for `wemu ir` (see `cargo run -p wemu-native -- help`)
   test [--fuzz-seconds N]
                        everything CI checks: rustfmt, clippy -D warnings, the no_std build,
                        the test suites, each fuzz target for N seconds (default 30; 0 skips)
@@ -91,10 +92,7 @@ pub fn run_cmd(what: &str, cmd: &mut Command) -> Result<(), String> {
 
 /// Whether a command runs successfully (quietly).
 pub fn succeeds(cmd: &mut Command) -> bool {
-    cmd.stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
 fn ensure_target(target: &str) -> Result<(), String> {
@@ -122,12 +120,14 @@ fn ensure_component(component: &str) -> Result<(), String> {
 }
 
 fn run(args: &[String]) -> Result<(), String> {
-    let file = match args.first() {
-        Some(f) => PathBuf::from(f),
-        None => root().join("tests/ir/fib.ir"),
-    };
     let mut c = cargo(None);
-    c.args(["run", "--quiet", "--release", "-p", "wemu-native", "--", "ir"]).arg(&file).args(args.iter().skip(1));
+    c.args(["run", "--quiet", "--release", "-p", "wemu-native", "--", "ir"]);
+    if args.is_empty() {
+        // The example: fib(90) by a loop, with the IR that runs printed.
+        c.arg(root().join("tests/ir/fib.ir")).args(["--set", "a0=90", "--print"]);
+    } else {
+        c.args(args);
+    }
     run_cmd("wemu ir", &mut c)
 }
 
@@ -168,10 +168,7 @@ fn test(args: &[String]) -> Result<(), String> {
         nostd.args(["-p", c]);
     }
     run_cmd(&format!("no_std build of the components for {BARE_METAL}"), &mut nostd)?;
-    run_cmd(
-        "tests",
-        cargo(None).args(["test", "--workspace", "--features", "wemu-ir/arbitrary"]),
-    )?;
+    run_cmd("tests", cargo(None).args(["test", "--workspace", "--features", "wemu-ir/arbitrary"]))?;
     run_cmd(
         "benchmark smoke run",
         cargo(None).args(["bench", "-p", "wemu-tci", "--bench", "throughput", "--", "--quick"]),

@@ -188,8 +188,7 @@ impl Gen<'_, '_> {
     }
 
     fn memop(&mut self, ty: Type, atomic: bool) -> Result<MemOp> {
-        let sizes: &[MemSize] =
-            if ty == Type::I32 { &[MemSize::B1, MemSize::B2, MemSize::B4] } else { MemSize::ALL };
+        let sizes: &[MemSize] = if ty == Type::I32 { &[MemSize::B1, MemSize::B2, MemSize::B4] } else { MemSize::ALL };
         let size = *self.u.choose(sizes)?;
         let endian = if !atomic && self.u.ratio(1, 4)? { Endian::Big } else { Endian::Little };
         let align_log2 = if self.u.ratio(1, 3)? { size.log2() as u8 } else { 0 };
@@ -221,9 +220,7 @@ impl Gen<'_, '_> {
                 let ops: Vec<UnaryOp> = UnaryOp::ALL
                     .iter()
                     .copied()
-                    .filter(|op| {
-                        ty == Type::I64 || !matches!(op, UnaryOp::Bswap64 | UnaryOp::Sext32 | UnaryOp::Zext32)
-                    })
+                    .filter(|op| ty == Type::I64 || !matches!(op, UnaryOp::Bswap64 | UnaryOp::Sext32 | UnaryOp::Zext32))
                     .collect();
                 let op = *self.u.choose(&ops)?;
                 let src = self.value(ty)?;
@@ -368,7 +365,8 @@ impl Gen<'_, '_> {
 
 fn helper_decls() -> [HelperDecl; 4] {
     use alloc::string::String;
-    let d = |id, name: &str, args: Vec<Type>, ret, effect| HelperDecl { id, name: String::from(name), args, ret, effect };
+    let d =
+        |id, name: &str, args: Vec<Type>, ret, effect| HelperDecl { id, name: String::from(name), args, ret, effect };
     [
         d(HELPER_MIX, "mix", vec![Type::I64, Type::I64], Some(Type::I64), Effect::Pure),
         d(HELPER_READ, "read", vec![Type::I64], Some(Type::I64), Effect::ReadsState),

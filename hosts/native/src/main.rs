@@ -1,0 +1,45 @@
+//! `wemu`: the native command-line host.
+//!
+//! Today it has one job, `wemu ir FILE.ir`: parse an IR program in the text
+//! form, verify it, optimize it, and run it in the interpreter against a
+//! CPU-state block and a flat guest memory, printing how it exited and the
+//! globals. Machines (`--machine riscv64-virt`, ...) join as they land.
+
+use std::process::ExitCode;
+
+mod ir_cmd;
+
+const USAGE: &str = "\
+usage: wemu ir FILE.ir [options]
+
+Runs an IR program (see the text format in the wemu-ir docs) in the interpreter.
+
+options:
+  --set NAME=VALUE   initial value of a global (decimal or 0x hex; repeatable)
+  --no-opt           run the program as written, without the optimizer
+  --print            print the IR that runs (after optimization)
+  --mem-size BYTES   size of the flat guest memory at address 0 (default 65536)
+";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wemu: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<ExitCode, String> {
+    let mut args = std::env::args_os().skip(1);
+    let cmd = args.next().ok_or_else(|| format!("no command given\n{USAGE}"))?;
+    match cmd.to_str() {
+        Some("ir") => ir_cmd::main(args.collect()),
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(format!("unknown command `{}` (try `wemu help`)", cmd.to_string_lossy())),
+    }
+}
