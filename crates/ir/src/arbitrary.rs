@@ -72,8 +72,8 @@ fn mix(a: u64, b: u64) -> u64 {
     (a ^ b.rotate_left(17)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (a >> 29)
 }
 
-impl Helpers for FuzzHelpers {
-    fn call(&mut self, id: u32, state: &mut [u8], args: &[u64]) -> core::result::Result<u64, FaultCode> {
+impl<M: ?Sized> Helpers<M> for FuzzHelpers {
+    fn call(&mut self, id: u32, state: &mut [u8], args: &[u64], _mem: &mut M) -> core::result::Result<u64, FaultCode> {
         let arg = |i: usize| args.get(i).copied().unwrap_or(0);
         if id != HELPER_MIX {
             self.log.push((id, args.to_vec()));

@@ -32,10 +32,13 @@ pub trait GuestMemory {
 
 /// The helper table: calls by id. `state` is the CPU-state block; helpers
 /// whose declared effect is `Pure` or `ReadsState` must not change it.
-/// `Err(code)` is only allowed for helpers declared `MayFault`; it ends the
-/// block with [`ExitKind::HelperFault`].
-pub trait Helpers {
-    fn call(&mut self, id: u32, state: &mut [u8], args: &[u64]) -> Result<u64, FaultCode>;
+/// `mem` is the guest memory the block runs against (`M` is the executor's
+/// memory type, so a guest's helpers can reach its softmmu: flush a TLB,
+/// walk page tables, access memory). `Err(code)` is only allowed for
+/// helpers declared `MayFault`; it ends the block with
+/// [`ExitKind::HelperFault`].
+pub trait Helpers<M: ?Sized> {
+    fn call(&mut self, id: u32, state: &mut [u8], args: &[u64], mem: &mut M) -> Result<u64, FaultCode>;
 }
 
 /// Why a block's execution ended.

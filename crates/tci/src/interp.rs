@@ -64,11 +64,12 @@ struct CallExit {
 
 /// Runs call `idx` of `tb`.
 #[inline(never)]
-fn call<H: Helpers + ?Sized>(
+fn call<M: GuestMemory + ?Sized, H: Helpers<M> + ?Sized>(
     tb: &TciBlock,
     idx: u16,
     f: &mut Frame,
     state: &mut [u8],
+    mem: &mut M,
     helpers: &mut H,
     args: &mut Vec<u64>,
 ) -> Result<(), CallExit> {
@@ -82,7 +83,7 @@ fn call<H: Helpers + ?Sized>(
     let slots = tb.call_args.get(info.args.clone()).unwrap_or(&[]);
     args.extend(slots.iter().map(|&s| f[usize::from(s)]));
     let writes = info.effect >= Effect::WritesState;
-    match helpers.call(info.helper, state, args) {
+    match helpers.call(info.helper, state, args, mem) {
         Ok(v) => {
             if writes {
                 load_globals(f, state, &tb.globals_in);
@@ -141,7 +142,7 @@ macro_rules! define_exec {
         /// frame holds the block's constants and globals. Returns the exit
         /// and whether the globals still need storing back.
         #[inline(always)]
-        fn exec<M: GuestMemory + ?Sized, H: Helpers + ?Sized>(
+        fn exec<M: GuestMemory + ?Sized, H: Helpers<M> + ?Sized>(
             tb: &TciBlock,
             f: &mut Frame,
             state: &mut [u8],
@@ -243,7 +244,7 @@ macro_rules! define_exec {
                     }
                     Op::Fence { kind } => mem.fence(kind),
                     Op::Call { idx } => {
-                        if let Err(e) = call(tb, idx, f, state, helpers, args) {
+                        if let Err(e) = call(tb, idx, f, state, mem, helpers, args) {
                             synced = e.synced;
                             break e.kind;
                         }
@@ -280,7 +281,7 @@ impl Interp {
     /// (little-endian, laid out as the block's globals say), guest `mem` and
     /// `helpers`. If `state` is smaller than [`TciBlock::state_size`] the
     /// block does not run and the exit is [`ExitKind::BadBlock`].
-    pub fn run<M: GuestMemory + ?Sized, H: Helpers + ?Sized>(
+    pub fn run<M: GuestMemory + ?Sized, H: Helpers<M> + ?Sized>(
         &mut self,
         tb: &TciBlock,
         state: &mut [u8],

@@ -133,8 +133,8 @@ impl NoHelpers {
     pub const FAULT: FaultCode = 0;
 }
 
-impl Helpers for NoHelpers {
-    fn call(&mut self, _id: u32, _state: &mut [u8], _args: &[u64]) -> Result<u64, FaultCode> {
+impl<M: ?Sized> Helpers<M> for NoHelpers {
+    fn call(&mut self, _id: u32, _state: &mut [u8], _args: &[u64], _mem: &mut M) -> Result<u64, FaultCode> {
         Err(Self::FAULT)
     }
 }

@@ -97,7 +97,7 @@ impl Reference<'_> {
         Ok(())
     }
 
-    fn run<M: GuestMemory, H: Helpers>(&mut self, mem: &mut M, helpers: &mut H) -> Result<Exit, String> {
+    fn run<M: GuestMemory, H: Helpers<M>>(&mut self, mem: &mut M, helpers: &mut H) -> Result<Exit, String> {
         let insts = &self.block.insts;
         let mut labels = vec![usize::MAX; self.block.num_labels as usize];
         for (i, inst) in insts.iter().enumerate() {
@@ -189,7 +189,7 @@ impl Reference<'_> {
                     let decl = self.block.helper(helper).ok_or("undeclared helper")?;
                     let ret = decl.ret;
                     let args: Vec<u64> = args.iter().map(|&v| self.val(v)).collect::<Result<_, _>>()?;
-                    match helpers.call(helper, self.state, &args) {
+                    match helpers.call(helper, self.state, &args, mem) {
                         Ok(v) => {
                             if let (Some(d), Some(ty)) = (dst, ret) {
                                 self.set(d, ty.canon(v))?;

@@ -51,7 +51,7 @@ struct Machine<'a, H> {
     helpers: H,
 }
 
-impl<H: Helpers> Machine<'_, H> {
+impl<H: Helpers<()>> Machine<'_, H> {
     fn state_read(&self, offset: u32, bytes: u32) -> u64 {
         (0..bytes).fold(0, |v, i| v | u64::from(self.state[(offset + i) as usize]) << (8 * i))
     }
@@ -200,7 +200,7 @@ impl<H: Helpers> Machine<'_, H> {
                     if decl.effect != Effect::Pure {
                         self.events.push(Event::Call(helper, args.clone()));
                     }
-                    match self.helpers.call(helper, &mut self.state, &args) {
+                    match self.helpers.call(helper, &mut self.state, &args, &mut ()) {
                         Ok(v) => {
                             if let Some(d) = dst {
                                 r = Some((d, self.block.temp_type(d).unwrap().canon(v)));
@@ -229,7 +229,7 @@ impl<H: Helpers> Machine<'_, H> {
     }
 }
 
-fn execute<H: Helpers>(block: &Block, helpers: H, state: &[u8], mem_base: u64, memory: &[u8]) -> Option<Outcome> {
+fn execute<H: Helpers<()>>(block: &Block, helpers: H, state: &[u8], mem_base: u64, memory: &[u8]) -> Option<Outcome> {
     let mut m = Machine {
         block,
         state: state.to_vec(),
@@ -247,7 +247,7 @@ fn execute<H: Helpers>(block: &Block, helpers: H, state: &[u8], mem_base: u64, m
 /// Runs every pass alone and `optimize` on `block`: each result must
 /// verify and behave like the original. Returns the instruction count
 /// after `optimize`, or `None` if the original does not terminate.
-fn check_case<H: Helpers + Clone>(
+fn check_case<H: Helpers<()> + Clone>(
     what: &str,
     block: &Block,
     helpers: H,
@@ -318,8 +318,8 @@ const STATE_SIZE: usize = 128;
 #[derive(Clone, Debug, Default)]
 struct TestHelpers;
 
-impl Helpers for TestHelpers {
-    fn call(&mut self, id: u32, state: &mut [u8], args: &[u64]) -> Result<u64, FaultCode> {
+impl<M: ?Sized> Helpers<M> for TestHelpers {
+    fn call(&mut self, id: u32, state: &mut [u8], args: &[u64], _mem: &mut M) -> Result<u64, FaultCode> {
         let a = args.first().copied().unwrap_or(0);
         let b = args.get(1).copied().unwrap_or(0);
         match id {

@@ -135,7 +135,7 @@ pub fn run(block: &Block, state: &mut [u8]) -> Exit {
 }
 
 /// Verifies, compiles and runs `block` once.
-pub fn run_with<M: GuestMemory, H: Helpers>(block: &Block, state: &mut [u8], mem: &mut M, helpers: &mut H) -> Exit {
+pub fn run_with<M: GuestMemory, H: Helpers<M>>(block: &Block, state: &mut [u8], mem: &mut M, helpers: &mut H) -> Exit {
     let tb = compile(block);
     Interp::new().run(&tb, state, mem, helpers)
 }
@@ -170,8 +170,8 @@ impl Recorder {
     }
 }
 
-impl Helpers for Recorder {
-    fn call(&mut self, id: u32, state: &mut [u8], args: &[u64]) -> Result<u64, FaultCode> {
+impl<M: ?Sized> Helpers<M> for Recorder {
+    fn call(&mut self, id: u32, state: &mut [u8], args: &[u64], _mem: &mut M) -> Result<u64, FaultCode> {
         self.calls.push(Call { id, args: args.to_vec(), state: state.to_vec() });
         for (wid, off, bytes) in &self.writes {
             if *wid == id {
