@@ -1,0 +1,46 @@
+//! The riscv64 guest frontend. For now: the instruction decoder and the
+//! disassembler.
+//!
+//! Supported: RV64IMAFDC with Zicsr and Zifencei, Zba/Zbb/Zbc/Zbs,
+//! Zicbom/Zicboz, Zihintpause, and the privileged instructions `ecall`,
+//! `ebreak`, `mret`, `sret`, `wfi` and `sfence.vma`.
+//!
+//! ```
+//! use wemu_guest_riscv64::{decode, decode_compressed, insn_length, Insn};
+//!
+//! let insn = decode(0xff05_0513); // addi a0, a0, -16
+//! assert!(matches!(insn, Insn::Addi(ops) if ops.imm == -16));
+//! assert_eq!(insn.to_string(), "addi a0, a0, -16");
+//!
+//! // c.addi a0, 1 expands to the same instruction as its 32-bit form.
+//! assert_eq!(insn_length(0x0505), 2);
+//! assert_eq!(decode_compressed(0x0505), decode(0x0015_0513));
+//! ```
+//!
+//! The decoder is a pure function that never panics: every `u32` and `u16`
+//! decodes to an [`Insn`], with encodings that are invalid or reserved in the
+//! specs above becoming [`Insn::Illegal`]. Two kinds of "reserved" are kept
+//! rather than rejected, because the spec says what they do: static rounding
+//! modes 5 and 6 stay in the [`RoundingMode`] (executing them raises
+//! illegal-instruction, a check the translator makes anyway for `dyn`), and
+//! the reserved fields of `fence` and `fence.i`, which implementations must
+//! ignore.
+//!
+//! The disassembler ([`disasm`]) is `Display` for `Insn`, in objdump's syntax
+//! with ABI register names; branch targets are relative offsets.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod decode;
+pub mod disasm;
+mod insn;
+pub mod operands;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use decode::{decode, decode_compressed, insn_length};
+pub use insn::Insn;
+pub use operands::{FReg, RoundingMode, XReg};
