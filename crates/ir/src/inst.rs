@@ -57,6 +57,28 @@ macro_rules! visit_uses {
     }};
 }
 
+/// One match for `def` and `def_mut` (see `visit_uses`).
+macro_rules! visit_def {
+    ($inst:expr, $call_dst:expr) => {
+        match $inst {
+            Inst::Mov { dst, .. }
+            | Inst::Unary { dst, .. }
+            | Inst::Binary { dst, .. }
+            | Inst::Convert { dst, .. }
+            | Inst::Extract { dst, .. }
+            | Inst::Deposit { dst, .. }
+            | Inst::SetCond { dst, .. }
+            | Inst::MovCond { dst, .. }
+            | Inst::LoadState { dst, .. }
+            | Inst::Load { dst, .. }
+            | Inst::AtomicRmw { dst, .. }
+            | Inst::AtomicCmpXchg { dst, .. } => Some(dst),
+            Inst::Call { dst, .. } => $call_dst(dst),
+            _ => None,
+        }
+    };
+}
+
 /// One IR instruction. Every instruction that produces a value writes it to
 /// `dst`; operands are [`Value`]s (temps or constants).
 ///
@@ -124,22 +146,12 @@ pub enum Inst {
 impl Inst {
     /// The temp this instruction writes, if any.
     pub fn def(&self) -> Option<Temp> {
-        match *self {
-            Inst::Mov { dst, .. }
-            | Inst::Unary { dst, .. }
-            | Inst::Binary { dst, .. }
-            | Inst::Convert { dst, .. }
-            | Inst::Extract { dst, .. }
-            | Inst::Deposit { dst, .. }
-            | Inst::SetCond { dst, .. }
-            | Inst::MovCond { dst, .. }
-            | Inst::LoadState { dst, .. }
-            | Inst::Load { dst, .. }
-            | Inst::AtomicRmw { dst, .. }
-            | Inst::AtomicCmpXchg { dst, .. } => Some(dst),
-            Inst::Call { dst, .. } => dst,
-            _ => None,
-        }
+        visit_def!(self, Option::as_ref).copied()
+    }
+
+    /// The temp this instruction writes, for rewriting.
+    pub fn def_mut(&mut self) -> Option<&mut Temp> {
+        visit_def!(self, Option::as_mut)
     }
 
     /// The value operands, in text order.

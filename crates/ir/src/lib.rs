@@ -25,6 +25,7 @@ pub mod arbitrary;
 
 mod block;
 mod builder;
+mod cfg;
 mod inst;
 mod op;
 pub mod opt;

@@ -18,7 +18,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::{Block, Inst, Label, MemOp, MemSize, Temp, Type, UnaryOp, Value};
+use crate::cfg::Cfg;
+use crate::text::lex::{is_ident, is_reserved_name};
+use crate::{Block, Inst, MemOp, MemSize, Temp, Type, UnaryOp, Value};
 
 /// A verification failure, naming the instruction (by index) where known.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,31 +41,17 @@ impl fmt::Display for VerifyError {
 /// Verifies `block`; returns the first error found.
 pub fn verify(block: &Block) -> Result<(), VerifyError> {
     check_names(block).map_err(|message| VerifyError { inst: None, message })?;
-    let labels = check_labels(block)?;
+    check_labels(block)?;
     for (i, inst) in block.insts.iter().enumerate() {
         check_inst(block, inst).map_err(|message| VerifyError { inst: Some(i), message })?;
     }
-    let cfg = Cfg::build(block, &labels);
+    let cfg = Cfg::new(&block.insts, block.num_labels);
     check_exits(block, &cfg)?;
     check_defined(block, &cfg)
 }
 
 fn err<T>(msg: String) -> Result<T, String> {
     Err(msg)
-}
-
-/// Whether `s` is an identifier of the text form: `[A-Za-z_][A-Za-z0-9_]*`.
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Whether `s` reads as a local or a label in the text form (`t12`, `L3`).
-fn looks_like_temp_or_label(s: &str) -> bool {
-    s.strip_prefix('t')
-        .or_else(|| s.strip_prefix('L'))
-        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The names the text form writes must read back as the same things: the
@@ -73,7 +61,7 @@ fn check_names(block: &Block) -> Result<(), String> {
     let used = block.used_globals();
     for (k, &g) in used.iter().enumerate() {
         let Some(decl) = block.globals.get(g) else { continue };
-        if !is_identifier(&decl.name) || looks_like_temp_or_label(&decl.name) {
+        if !is_ident(&decl.name) || is_reserved_name(&decl.name) {
             return err(format!("global name `{}` is not usable in the text form", decl.name));
         }
         if used[..k].iter().any(|&o| block.globals.get(o).is_some_and(|d| d.name == decl.name)) {
@@ -81,7 +69,7 @@ fn check_names(block: &Block) -> Result<(), String> {
         }
     }
     for (k, h) in block.helpers.iter().enumerate() {
-        if !is_identifier(&h.name) {
+        if !is_ident(&h.name) {
             return err(format!("helper name `{}` is not an identifier", h.name));
         }
         if block.helpers[..k].iter().any(|o| o.id == h.id || o.name == h.name) {
@@ -91,8 +79,8 @@ fn check_names(block: &Block) -> Result<(), String> {
     Ok(())
 }
 
-/// Where each label is placed.
-fn check_labels(block: &Block) -> Result<Vec<usize>, VerifyError> {
+/// Every label is placed exactly once and every branch targets a placed one.
+fn check_labels(block: &Block) -> Result<(), VerifyError> {
     let n = block.num_labels as usize;
     let mut placed = vec![usize::MAX; n];
     for (i, inst) in block.insts.iter().enumerate() {
@@ -117,7 +105,7 @@ fn check_labels(block: &Block) -> Result<Vec<usize>, VerifyError> {
             return Err(VerifyError { inst: Some(i), message: format!("branch to label {t}, which is never placed") });
         }
     }
-    Ok(placed)
+    Ok(())
 }
 
 fn temp_type(block: &Block, t: Temp) -> Result<Type, String> {
@@ -308,114 +296,18 @@ fn check_state_access(block: &Block, ty: Type, offset: u32, size: MemSize) -> Re
     Ok(())
 }
 
-/// Basic blocks of a block's instruction list.
-struct Cfg {
-    /// `(start, end)` instruction ranges, end exclusive.
-    ranges: Vec<(usize, usize)>,
-    succs: Vec<Vec<usize>>,
-    /// Whether control falls off the end of the instruction list from here.
-    falls_off: Vec<bool>,
-}
-
-impl Cfg {
-    fn build(block: &Block, labels: &[usize]) -> Cfg {
-        let insts = &block.insts;
-        let mut starts = vec![0usize];
-        for (i, inst) in insts.iter().enumerate() {
-            if matches!(inst, Inst::Label(_)) && i != 0 {
-                starts.push(i);
-            }
-            if inst.is_terminator() || matches!(inst, Inst::BrCond { .. }) {
-                starts.push(i + 1);
-            }
-        }
-        starts.sort_unstable();
-        starts.dedup();
-        starts.retain(|&s| s < insts.len() || (s == 0 && insts.is_empty()));
-        let mut ranges = Vec::new();
-        for (k, &s) in starts.iter().enumerate() {
-            let e = starts.get(k + 1).copied().unwrap_or(insts.len());
-            ranges.push((s, e));
-        }
-        let block_of = |inst: usize| ranges.partition_point(|&(s, _)| s <= inst) - 1;
-        let label_block = |l: Label| block_of(labels[l.0 as usize]);
-        let mut succs = Vec::new();
-        let mut falls_off = Vec::new();
-        for (k, &(s, e)) in ranges.iter().enumerate() {
-            let mut out = Vec::new();
-            let mut falls = false;
-            let last = if e > s { Some(&insts[e - 1]) } else { None };
-            match last {
-                Some(i) if i.is_exit() => {}
-                Some(Inst::Br { target }) => out.push(label_block(*target)),
-                other => {
-                    if let Some(Inst::BrCond { target, .. }) = other {
-                        out.push(label_block(*target));
-                    }
-                    if k + 1 < ranges.len() {
-                        out.push(k + 1);
-                    } else {
-                        falls = true;
-                    }
-                }
-            }
-            succs.push(out);
-            falls_off.push(falls);
-        }
-        Cfg { ranges, succs, falls_off }
-    }
-
-    fn reachable(&self) -> Vec<bool> {
-        let mut seen = vec![false; self.ranges.len()];
-        let mut stack = vec![0usize];
-        while let Some(b) = stack.pop() {
-            if b >= seen.len() || seen[b] {
-                continue;
-            }
-            seen[b] = true;
-            stack.extend(self.succs[b].iter().copied());
-        }
-        seen
-    }
-}
-
 fn check_exits(block: &Block, cfg: &Cfg) -> Result<(), VerifyError> {
-    let reach = cfg.reachable();
-    for (b, &r) in reach.iter().enumerate() {
-        if r && cfg.falls_off[b] {
-            return Err(VerifyError {
-                inst: Some(block.insts.len().saturating_sub(1)),
-                message: String::from("control falls off the end of the block"),
-            });
-        }
+    match cfg.first_exit_violation(&block.insts) {
+        None => Ok(()),
+        Some((_, true)) => Err(VerifyError {
+            inst: Some(block.insts.len().saturating_sub(1)),
+            message: String::from("control falls off the end of the block"),
+        }),
+        Some((b, false)) => Err(VerifyError {
+            inst: Some(cfg.ranges[b].0),
+            message: String::from("no block exit is reachable from here (an inescapable loop)"),
+        }),
     }
-    // Which basic blocks can reach an exit: fixpoint backwards.
-    let n = cfg.ranges.len();
-    let mut exits = vec![false; n];
-    for (b, &(s, e)) in cfg.ranges.iter().enumerate() {
-        exits[b] = e > s && block.insts[e - 1].is_exit();
-    }
-    loop {
-        let mut changed = false;
-        for b in 0..n {
-            if !exits[b] && cfg.succs[b].iter().any(|&s| exits[s]) {
-                exits[b] = true;
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    for b in 0..n {
-        if reach[b] && !exits[b] {
-            return Err(VerifyError {
-                inst: Some(cfg.ranges[b].0),
-                message: String::from("no block exit is reachable from here (an inescapable loop)"),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Must-be-defined analysis over locals.

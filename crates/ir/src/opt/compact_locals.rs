@@ -4,7 +4,6 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::def_mut;
 use crate::{Block, LocalId, Temp, Value};
 
 /// Drops unused locals; returns whether any was.
@@ -54,7 +53,7 @@ pub fn compact_locals(block: &mut Block) -> bool {
                 remap(t)
             }
         });
-        if let Some(d) = def_mut(inst) {
+        if let Some(d) = inst.def_mut() {
             remap(d);
         }
     }

@@ -14,8 +14,8 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::cfg::Cfg;
 use super::{Slots, writes_state};
+use crate::cfg::Cfg;
 use crate::semantics;
 use crate::{BinaryOp, Block, Cond, Inst, Temp, Type, UnaryOp, Value};
 

@@ -11,8 +11,8 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::cfg::{Cfg, remove_unreachable};
-use super::retain_insts;
+use super::{remove_unreachable, retain_insts};
+use crate::cfg::Cfg;
 use crate::{Block, Inst, Temp, Value};
 
 /// A set of locals.

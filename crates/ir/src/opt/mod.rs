@@ -43,7 +43,6 @@
 //! the globals sharing state bytes with one that is written. Guest memory
 //! is assumed not to alias the CPU-state block.
 
-mod cfg;
 mod compact_locals;
 mod const_fold;
 mod copy_prop;
@@ -176,26 +175,6 @@ fn writes_state(block: &Block, inst: &Inst) -> bool {
     }
 }
 
-/// The destination of `inst`, mutably.
-fn def_mut(inst: &mut Inst) -> Option<&mut Temp> {
-    match inst {
-        Inst::Mov { dst, .. }
-        | Inst::Unary { dst, .. }
-        | Inst::Binary { dst, .. }
-        | Inst::Convert { dst, .. }
-        | Inst::Extract { dst, .. }
-        | Inst::Deposit { dst, .. }
-        | Inst::SetCond { dst, .. }
-        | Inst::MovCond { dst, .. }
-        | Inst::LoadState { dst, .. }
-        | Inst::Load { dst, .. }
-        | Inst::AtomicRmw { dst, .. }
-        | Inst::AtomicCmpXchg { dst, .. } => Some(dst),
-        Inst::Call { dst, .. } => dst.as_mut(),
-        _ => None,
-    }
-}
-
 /// Deletes the instructions whose `keep` flag is false; returns whether any
 /// was.
 fn retain_insts(block: &mut Block, keep: &[bool]) -> bool {
@@ -207,4 +186,20 @@ fn retain_insts(block: &mut Block, keep: &[bool]) -> bool {
         k
     });
     block.insts.len() != before
+}
+
+/// Deletes every instruction control cannot reach; returns whether any was.
+pub(super) fn remove_unreachable(block: &mut crate::Block) -> bool {
+    let cfg = crate::cfg::Cfg::new(&block.insts, block.num_labels);
+    let reach = cfg.reachable();
+    if reach.iter().all(|&r| r) {
+        return false;
+    }
+    let mut keep = alloc::vec![true; block.insts.len()];
+    for (b, &(s, e)) in cfg.ranges.iter().enumerate() {
+        if !reach[b] {
+            keep[s..e].fill(false);
+        }
+    }
+    retain_insts(block, &keep)
 }

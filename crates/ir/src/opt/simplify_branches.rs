@@ -12,9 +12,10 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::cfg::{Cfg, label_positions, remove_unreachable};
 use super::const_fold::decide;
+use super::remove_unreachable;
 use super::retain_insts;
+use crate::cfg::{Cfg, label_positions};
 use crate::{Block, Inst, Label};
 
 /// The rounds of the internal loop; each round can only shrink the block.

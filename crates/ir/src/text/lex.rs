@@ -123,7 +123,7 @@ pub(super) fn write_const(w: &mut impl fmt::Write, ty: Type, c: u64) -> fmt::Res
 }
 
 /// Whether `s` is an identifier, `[A-Za-z_][A-Za-z0-9_]*`.
-pub(super) fn is_ident(s: &str) -> bool {
+pub(crate) fn is_ident(s: &str) -> bool {
     let mut b = s.bytes();
     b.next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_') && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
@@ -144,7 +144,7 @@ fn numbered(s: &str, prefix: char) -> Option<Option<u32>> {
 
 /// Whether `s` has the shape of a local (`t<digits>`) or a label
 /// (`L<digits>`), which globals must not have.
-pub(super) fn is_reserved_name(s: &str) -> bool {
+pub(crate) fn is_reserved_name(s: &str) -> bool {
     numbered(s, 't').is_some() || numbered(s, 'L').is_some()
 }
 

@@ -121,7 +121,7 @@
 //! `?tN`/`?gN` and calls of undeclared helpers as `call ?hN(...)`, which do
 //! not parse.
 
-mod lex;
+pub(crate) mod lex;
 mod parse;
 mod print;
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! The control-flow graph of a block's instruction list, as the passes see
-//! it. It mirrors the verifier's, but never panics on malformed blocks:
+//! The control-flow graph of a block's instruction list, shared by the
+//! verifier and the optimizer passes. It never panics on malformed blocks:
 //! branches to labels that are not placed simply have no edge.
 
 use alloc::vec;
@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use crate::Inst;
 
 /// Basic blocks of an instruction list and their successors.
-pub(super) struct Cfg {
+pub(crate) struct Cfg {
     /// `(start, end)` instruction ranges, end exclusive; never empty, in
     /// order, covering every instruction.
     pub ranges: Vec<(usize, usize)>,
@@ -19,7 +19,7 @@ pub(super) struct Cfg {
 }
 
 /// Where each label is placed (the first placement, if placed twice).
-pub(super) fn label_positions(insts: &[Inst], num_labels: u32) -> Vec<Option<usize>> {
+pub(crate) fn label_positions(insts: &[Inst], num_labels: u32) -> Vec<Option<usize>> {
     let mut pos = vec![None; num_labels as usize];
     for (i, inst) in insts.iter().enumerate() {
         if let Inst::Label(l) = inst
@@ -127,11 +127,33 @@ impl Cfg {
     /// off the end, and an exit is reachable from every reachable
     /// instruction.
     pub fn exits_ok(&self, insts: &[Inst]) -> bool {
+        self.first_exit_violation(insts).is_none()
+    }
+
+    /// The first reachable basic block that breaks the control-flow rules,
+    /// and whether it is by falling off the end (else: no exit reachable).
+    /// An empty instruction list falls off at once: `Some((0, true))`.
+    pub fn first_exit_violation(&self, insts: &[Inst]) -> Option<(usize, bool)> {
         let n = self.len();
         if n == 0 {
-            return false;
+            return Some((0, true));
         }
         let reach = self.reachable();
+        let escapes = self.can_exit(insts);
+        (0..n).filter(|&b| reach[b]).find_map(|b| {
+            if self.falls_off[b] {
+                Some((b, true))
+            } else if !escapes[b] {
+                Some((b, false))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Which basic blocks can reach a block exit.
+    fn can_exit(&self, insts: &[Inst]) -> Vec<bool> {
+        let n = self.len();
         let mut escapes: Vec<bool> = self.ranges.iter().map(|&(_, e)| insts[e - 1].is_exit()).collect();
         let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (b, ss) in self.succs.iter().enumerate() {
@@ -148,22 +170,6 @@ impl Cfg {
                 }
             }
         }
-        (0..n).all(|b| !reach[b] || (escapes[b] && !self.falls_off[b]))
+        escapes
     }
-}
-
-/// Deletes every instruction control cannot reach; returns whether any was.
-pub(super) fn remove_unreachable(block: &mut crate::Block) -> bool {
-    let cfg = Cfg::new(&block.insts, block.num_labels);
-    let reach = cfg.reachable();
-    if reach.iter().all(|&r| r) {
-        return false;
-    }
-    let mut keep = vec![true; block.insts.len()];
-    for (b, &(s, e)) in cfg.ranges.iter().enumerate() {
-        if !reach[b] {
-            keep[s..e].fill(false);
-        }
-    }
-    super::retain_insts(block, &keep)
 }
