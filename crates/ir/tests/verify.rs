@@ -116,6 +116,22 @@ fn rejects_names_the_text_form_cannot_carry() {
 }
 
 #[test]
+fn rejects_non_canonical_constants() {
+    use std::sync::Arc;
+    use wemu_ir::{Builder, Globals, Type, Value};
+    let mut g = Globals::new();
+    let id = g.add("w", Type::I32, 0);
+    let mut b = Builder::new(Arc::new(g));
+    let w = b.global(id);
+    let t = b.add(Type::I32, w.into(), Value::Const(1 << 32));
+    b.mov(Type::I32, w, t.into());
+    b.exit_tb(0);
+    let err = verify(&b.finish()).unwrap_err();
+    assert_eq!(err.inst, Some(0));
+    assert!(err.message.contains("does not fit i32"), "{err}");
+}
+
+#[test]
 fn accepts_loops_that_can_exit_and_defs_on_all_paths() {
     let src = "global x: i64 @ 0\nlocal t0: i64\n\n    brcond.i64 eq x, 0, L0\n    t0 = mov.i64 1\n    br L1\nL0:\n    t0 = mov.i64 2\nL1:\n    x = sub.i64 x, t0\n    brcond.i64 ne x, 0, L1\n    exit_tb 0\n";
     let block = text::parse(src).unwrap();
