@@ -19,6 +19,34 @@
 //! * [`CpuMemory`]: a vCPU's view of memory (its TLB + the address space +
 //!   its page walker), implementing [`wemu_ir::runtime::GuestMemory`] for
 //!   the executors.
+//!
+//! ```
+//! use wemu_ir::runtime::{FaultCode, GuestMemory};
+//! use wemu_ir::{MemOp, MemSize};
+//! use wemu_softmmu::*;
+//!
+//! /// Virtual = physical (an MMU that is off).
+//! struct Bare;
+//! impl PageWalker for Bare {
+//!     fn translate(&mut self, _: &mut AddressSpace, vaddr: u64, _: Access, _: u8) -> Result<Translation, FaultCode> {
+//!         let paddr_page = vaddr & PAGE_MASK;
+//!         Ok(Translation { paddr_page, read: true, write: true, execute: true, asid: 0, global: false })
+//!     }
+//!     fn access_fault(&mut self, _: u64, _: Access) -> FaultCode {
+//!         5
+//!     }
+//! }
+//!
+//! let mut space = AddressSpace::new(Arena::new(16 << 20).unwrap());
+//! space.add_ram(0x8000_0000, 1 << 20).unwrap();
+//! let mut tlb = Tlb::new(space.arena_mut(), 1).unwrap();
+//! let mut walker = Bare;
+//! let mut mem = CpuMemory::new(&mut space, &mut tlb, &mut walker);
+//! let op = MemOp::le(MemSize::B4, false);
+//! mem.store(0x8000_0010, 0xcafe_f00d, op).unwrap(); // a miss: walks, fills
+//! assert_eq!(mem.load(0x8000_0010, op), Ok(0xcafe_f00d)); // a hit
+//! assert_eq!(mem.load(0x1000, op), Err(5)); // nothing there
+//! ```
 #![no_std]
 
 extern crate alloc;
@@ -29,9 +57,9 @@ pub mod cpu_memory;
 pub mod mmio;
 pub mod tlb;
 
-pub use address_space::{AddressSpace, MapError, Resolved};
+pub use address_space::{AddressSpace, MapError, MmioId, Resolved};
 pub use arena::{Arena, ArenaError};
-pub use cpu_memory::{Access, CpuMemory, PageWalker, Translation, CODE_WRITE_FAULT};
+pub use cpu_memory::{Access, CODE_WRITE_FAULT, CpuMemory, PageWalker, Translation};
 pub use mmio::{BusError, MmioDevice};
 pub use tlb::Tlb;
 

@@ -30,9 +30,14 @@
 //! the slow path handles them. Everything else (a miss, a flagged tag) goes
 //! to the slow path in [`CpuMemory`](crate::CpuMemory).
 
+use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::{AddressSpace, Arena, ArenaError, Translation, cpu_memory::Access};
+use wemu_ir::MemSize;
+
+use crate::{
+    AddressSpace, Arena, ArenaError, PAGE_BITS, PAGE_MASK, PAGE_SIZE, Resolved, Translation, cpu_memory::Access,
+};
 
 /// Entries per MMU index (a power of two).
 pub const ENTRIES: usize = 256;
@@ -47,39 +52,131 @@ pub const ADDEND: usize = 24;
 pub const TLB_SLOW: u64 = 1 << 0;
 /// The tag of an empty entry.
 pub const TLB_INVALID: u64 = u64::MAX;
+/// The most MMU indexes a TLB can have.
+pub const MAX_MODES: u8 = 16;
+
+/// The offset of the tag for `access` in an entry.
+pub const fn tag_offset(access: Access) -> usize {
+    match access {
+        Access::Read => ADDR_READ,
+        Access::Write => ADDR_WRITE,
+        Access::Execute => ADDR_CODE,
+    }
+}
+
+/// What the TLB knows of an entry beside its arena part: the translation
+/// it was filled from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Meta {
+    valid: bool,
+    vpage: u64,
+    paddr_page: u64,
+    read: bool,
+    write: bool,
+    execute: bool,
+    asid: u16,
+    global: bool,
+}
+
+impl Meta {
+    fn allows(&self, access: Access) -> bool {
+        match access {
+            Access::Read => self.read,
+            Access::Write => self.write,
+            Access::Execute => self.execute,
+        }
+    }
+
+    fn translation(&self) -> Translation {
+        Translation {
+            paddr_page: self.paddr_page,
+            read: self.read,
+            write: self.write,
+            execute: self.execute,
+            asid: self.asid,
+            global: self.global,
+        }
+    }
+}
 
 /// A software TLB: the entries live in the arena (see the module docs); the
 /// physical page, ASID and global bit of each entry live beside it, for
 /// flushes and the slow path.
+///
+/// Every method is total: an MMU index outside the TLB's modes hits
+/// nothing, fills nothing and flushes nothing.
 #[derive(Debug)]
 pub struct Tlb {
-    // Implementation-defined: arena offset, number of MMU indexes, and
-    // per-entry metadata (physical page, asid, global).
-    _meta: Vec<u64>,
+    offset: u32,
+    modes: u8,
+    /// Indexed like the arena entries: `m * ENTRIES + i`.
+    meta: Vec<Meta>,
 }
 
 impl Tlb {
-    /// A TLB with `modes` MMU indexes (1..=16), allocated in `arena`, all
-    /// entries invalid.
+    /// A TLB with `modes` MMU indexes (1..=16; other values are clamped
+    /// into that range), allocated in `arena`, all entries invalid.
     pub fn new(arena: &mut Arena, modes: u8) -> Result<Tlb, ArenaError> {
-        todo!("{arena:?} {modes}")
+        let modes = modes.clamp(1, MAX_MODES);
+        let bytes = (usize::from(modes) * ENTRIES * ENTRY_SIZE) as u64;
+        let offset = arena.alloc(bytes, ENTRY_SIZE as u64)?;
+        let tlb = Tlb { offset, modes, meta: vec![Meta::default(); usize::from(modes) * ENTRIES] };
+        tlb.flush_all_tags(arena);
+        Ok(tlb)
     }
 
     /// Where the entries start in the arena.
     pub fn arena_offset(&self) -> u32 {
-        todo!()
+        self.offset
     }
 
     /// Number of MMU indexes.
     pub fn modes(&self) -> u8 {
-        todo!()
+        self.modes
+    }
+
+    /// Size of the TLB in the arena, in bytes.
+    pub fn arena_len(&self) -> u64 {
+        (usize::from(self.modes) * ENTRIES * ENTRY_SIZE) as u64
+    }
+
+    /// The index of the entry for `vaddr` in `mmu_idx` (into `meta`, and
+    /// times `ENTRY_SIZE` into the arena part), if `mmu_idx` exists.
+    #[inline(always)]
+    fn slot(&self, vaddr: u64, mmu_idx: u8) -> Option<usize> {
+        if mmu_idx >= self.modes {
+            return None;
+        }
+        let i = ((vaddr >> PAGE_BITS) as usize) & (ENTRIES - 1);
+        Some(usize::from(mmu_idx) * ENTRIES + i)
+    }
+
+    /// The arena offset of entry `slot`.
+    #[inline(always)]
+    fn entry_offset(&self, slot: usize) -> u64 {
+        u64::from(self.offset) + (slot * ENTRY_SIZE) as u64
     }
 
     /// The fast path: the arena offset of `vaddr` if an access of `size`
     /// bytes of kind `access` in `mmu_idx` hits.
     #[inline]
     pub fn lookup(&self, arena: &Arena, vaddr: u64, size: u32, access: Access, mmu_idx: u8) -> Option<u64> {
-        todo!("{arena:?} {vaddr} {size} {access:?} {mmu_idx}")
+        let slot = self.slot(vaddr, mmu_idx)?;
+        let e = self.entry_offset(slot);
+        let tag = arena.read(e + tag_offset(access) as u64, MemSize::B8)?;
+        let last = vaddr.wrapping_add(u64::from(size.max(1)) - 1);
+        if tag != last & PAGE_MASK {
+            return None;
+        }
+        Some(vaddr.wrapping_add(arena.read(e + ADDEND as u64, MemSize::B8)?))
+    }
+
+    /// The physical page of `vaddr` if its entry in `mmu_idx` is valid and
+    /// allows `access` (fast or not): what the slow path uses before
+    /// walking.
+    pub fn probe(&self, vaddr: u64, access: Access, mmu_idx: u8) -> Option<u64> {
+        let m = self.meta.get(self.slot(vaddr, mmu_idx)?)?;
+        (m.valid && m.vpage == vaddr & PAGE_MASK && m.allows(access)).then_some(m.paddr_page)
     }
 
     /// Fills the entry for the page of `vaddr` in `mmu_idx` from a walk's
@@ -87,38 +184,126 @@ impl Tlb {
     /// (RAM with permission, not a watched code page for writes, not ROM for
     /// writes, never MMIO).
     pub fn fill(&mut self, space: &AddressSpace, vaddr: u64, mmu_idx: u8, tr: &Translation) {
-        todo!("{vaddr} {mmu_idx} {tr:?} {space:?}")
+        let Some(slot) = self.slot(vaddr, mmu_idx) else { return };
+        let vpage = vaddr & PAGE_MASK;
+        let paddr_page = tr.paddr_page & PAGE_MASK;
+        // RAM and ROM regions are whole pages, so one resolve covers the
+        // page.
+        let (memory, writable, addend) = match space.resolve(paddr_page) {
+            Resolved::Memory { arena_offset, writable, remaining } if remaining >= PAGE_SIZE => {
+                (true, writable && !space.is_code(paddr_page), arena_offset.wrapping_sub(vpage))
+            }
+            _ => (false, false, 0),
+        };
+        let tag = |allowed: bool, fast: bool| match (allowed, fast) {
+            (true, true) => vpage,
+            (true, false) => vpage | TLB_SLOW,
+            (false, _) => TLB_INVALID,
+        };
+        let arena = space.arena();
+        let e = self.entry_offset(slot);
+        // In range: the TLB's entries are an arena allocation.
+        let _ = arena.write(e + ADDR_READ as u64, MemSize::B8, tag(tr.read, memory));
+        let _ = arena.write(e + ADDR_WRITE as u64, MemSize::B8, tag(tr.write, memory && writable));
+        let _ = arena.write(e + ADDR_CODE as u64, MemSize::B8, tag(tr.execute, memory));
+        let _ = arena.write(e + ADDEND as u64, MemSize::B8, addend);
+        if let Some(m) = self.meta.get_mut(slot) {
+            *m = Meta {
+                valid: true,
+                vpage,
+                paddr_page,
+                read: tr.read,
+                write: tr.write,
+                execute: tr.execute,
+                asid: tr.asid,
+                global: tr.global,
+            };
+        }
+    }
+
+    /// Fills the entry for `vaddr` in `mmu_idx` again from the translation
+    /// it holds, if it is valid for that page: after the physical page
+    /// changed kind (a watched code page no longer watched), so its tags
+    /// allow the fast path again where they can.
+    pub fn refresh(&mut self, space: &AddressSpace, vaddr: u64, mmu_idx: u8) {
+        let Some(slot) = self.slot(vaddr, mmu_idx) else { return };
+        let Some(m) = self.meta.get(slot).copied() else { return };
+        if m.valid && m.vpage == vaddr & PAGE_MASK {
+            self.fill(space, vaddr, mmu_idx, &m.translation());
+        }
     }
 
     /// The physical page the entry for `vaddr` in `mmu_idx` maps, if valid.
     pub fn paddr_of(&self, vaddr: u64, mmu_idx: u8) -> Option<u64> {
-        todo!("{vaddr} {mmu_idx}")
+        let m = self.meta.get(self.slot(vaddr, mmu_idx)?)?;
+        (m.valid && m.vpage == vaddr & PAGE_MASK).then_some(m.paddr_page)
+    }
+
+    /// Sets every arena tag (and addend) to all ones.
+    fn flush_all_tags(&self, arena: &Arena) {
+        // In range: the TLB's entries are an arena allocation.
+        let _ = arena.fill(u64::from(self.offset), self.arena_len(), 0xff);
+    }
+
+    /// Invalidates entry `slot`.
+    fn invalidate(&mut self, arena: &Arena, slot: usize) {
+        let e = self.entry_offset(slot);
+        // In range: the TLB's entries are an arena allocation.
+        let _ = arena.fill(e, ENTRY_SIZE as u64, 0xff);
+        if let Some(m) = self.meta.get_mut(slot) {
+            m.valid = false;
+        }
+    }
+
+    /// Invalidates every valid entry for which `pred` holds.
+    fn invalidate_where(&mut self, arena: &Arena, pred: impl Fn(usize, &Meta) -> bool) {
+        for slot in 0..self.meta.len() {
+            if self.meta[slot].valid && pred(slot, &self.meta[slot]) {
+                self.invalidate(arena, slot);
+            }
+        }
     }
 
     /// Invalidates everything.
     pub fn flush_all(&mut self, arena: &Arena) {
-        todo!("{arena:?}")
+        self.flush_all_tags(arena);
+        self.meta.fill(Meta::default());
     }
 
     /// Invalidates the page of `vaddr` in the MMU indexes of `mmu_mask`
     /// (bit m = index m).
+    ///
+    /// Only the 4 KiB entry of `vaddr` is flushed: a guest that maps larger
+    /// pages (filling several entries from one PTE) must flush each 4 KiB
+    /// page of them, or use [`Tlb::flush_mmu`].
     pub fn flush_page(&mut self, arena: &Arena, vaddr: u64, mmu_mask: u32) {
-        todo!("{arena:?} {vaddr} {mmu_mask}")
+        let vpage = vaddr & PAGE_MASK;
+        for m in 0..self.modes {
+            if mmu_mask & (1 << m) == 0 {
+                continue;
+            }
+            if let Some(slot) = self.slot(vaddr, m)
+                && self.meta.get(slot).is_some_and(|e| e.valid && e.vpage == vpage)
+            {
+                self.invalidate(arena, slot);
+            }
+        }
     }
 
     /// Invalidates every entry of the MMU indexes of `mmu_mask`.
     pub fn flush_mmu(&mut self, arena: &Arena, mmu_mask: u32) {
-        todo!("{arena:?} {mmu_mask}")
+        self.invalidate_where(arena, |slot, _| mmu_mask & (1 << (slot / ENTRIES)) != 0);
     }
 
     /// Invalidates the non-global entries filled under `asid`.
     pub fn flush_asid(&mut self, arena: &Arena, asid: u16) {
-        todo!("{arena:?} {asid}")
+        self.invalidate_where(arena, |_, m| !m.global && m.asid == asid);
     }
 
     /// Invalidates every entry that maps the physical page of `paddr` (when
     /// that page starts to hold code, so stores to it go slow).
     pub fn flush_phys_page(&mut self, arena: &Arena, paddr: u64) {
-        todo!("{arena:?} {paddr}")
+        let page = paddr & PAGE_MASK;
+        self.invalidate_where(arena, |_, m| m.paddr_page == page);
     }
 }
