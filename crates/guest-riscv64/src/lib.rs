@@ -36,6 +36,7 @@ extern crate alloc;
 
 mod decode;
 pub mod disasm;
+pub mod fpu;
 mod insn;
 pub mod operands;
 #[cfg(feature = "testing")]
