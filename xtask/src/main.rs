@@ -12,7 +12,7 @@ use std::time::Instant;
 mod fuzz;
 
 /// Component crates: `no_std`, built for a bare-metal target by `test`.
-const COMPONENTS: &[&str] = &["wemu-ir", "wemu-tci", "wemu-softmmu", "wemu-guest-riscv64"];
+const COMPONENTS: &[&str] = &["wemu-ir", "wemu-tci", "wemu-softmmu", "wemu-guest-riscv64", "wemu-exec"];
 /// The bare-metal target that proves the components are `no_std`.
 const BARE_METAL: &str = "riscv64gc-unknown-none-elf";
 

@@ -1,0 +1,537 @@
+//! The vCPU loop: [`Vcpu::run`].
+//!
+//! Between two blocks — the only places where the guest state is at an
+//! instruction boundary and no generated code runs — the loop, in order:
+//!
+//! 1. invalidates the blocks of code pages written since the last block
+//!    (by DMA, another vCPU or a device), and flushes from its TLB the pages
+//!    newly watched by any vCPU;
+//! 2. returns if an [`ExitRequest`](crate::ExitRequest) is pending;
+//! 3. fires expired timers (every boundary in deterministic mode, every few
+//!    thousand instructions in real time);
+//! 4. returns if the instruction budget is spent;
+//! 5. lets the guest take a pending interrupt;
+//! 6. finds the next block: through the previous block's chain link, the
+//!    jump cache, the cache's map, or by translating it;
+//! 7. runs it in the interpreter and turns its exit into the next step.
+//!
+//! Faults are precise: the interpreter writes the globals back at every
+//! exit, the frontend defers writing globals past its last faulting access,
+//! and the loop sets the PC to the faulting instruction's and counts the
+//! instructions before it as retired (`insns - 1`; `insns` otherwise).
+
+use wemu_ir::runtime::{Exit, ExitKind};
+use wemu_softmmu::{AddressSpace, CODE_WRITE_FAULT, CpuMemory, PAGE_MASK, PageWalker, Tlb};
+use wemu_tci::{Interp, TciBlock};
+
+use crate::jump_cache::JumpCache;
+use crate::tb_cache::WatchedSince;
+use crate::vcpu::{ExecError, VcpuStats};
+use crate::{
+    Action, BlockKey, CodeReader, CpuContext, Event, ExitRequest, FetchFault, Guest, Machine, TbCache, TbId, TbKey,
+    TimerQueue, Vcpu,
+};
+
+/// Why [`Vcpu::run`] returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunExit {
+    /// The instruction budget is spent (the last block may overshoot it by
+    /// up to one block).
+    BudgetSpent,
+    /// An [`ExitRequest`](crate::ExitRequest) was pending.
+    ExitRequested,
+    /// The vCPU waits for an interrupt (WFI). Nothing will happen until an
+    /// interrupt line rises or the virtual time reaches `deadline`, the
+    /// earliest armed timer (`None`: no timer is armed). The host sleeps
+    /// until then or until it is woken (real time), or, once every vCPU
+    /// waits, moves the clock to the deadline with
+    /// [`Clock::warp_to`](crate::Clock::warp_to) (deterministic); then it
+    /// calls `run` again, which fires the timer and resumes the guest if
+    /// that raised an interrupt.
+    Halted { deadline: Option<u64> },
+    /// The guest stopped the machine with this code ([`Action::Stop`]).
+    Stopped(u32),
+    /// The loop cannot go on (see [`ExecError`]).
+    Error(ExecError),
+}
+
+/// Instructions between two reads of the host clock, in real time (tens of
+/// microseconds in the interpreter).
+const REAL_TIME_POLL_INSNS: u64 = 1 << 13;
+
+/// One-instruction steps tried for a store to watched code before giving
+/// up (each one unwatches at least the page it hit).
+const CODE_WRITE_ATTEMPTS: u32 = 4;
+
+/// Where the next block comes from.
+#[derive(Clone, Copy, Debug)]
+enum Next {
+    /// Look the state's block key up.
+    Lookup,
+    /// The previous block left through `goto_tb slot` to `pc`.
+    Chain { from: TbId, slot: u8, pc: u64 },
+}
+
+/// What to do after a block or an event.
+#[derive(Debug)]
+enum Flow {
+    Next(Next),
+    Exit(RunExit),
+    /// A store hit watched code; the state is at the store, whose PC this
+    /// is.
+    CodeWrite {
+        pc: u64,
+    },
+}
+
+/// The next block to run, or why there is none.
+#[derive(Debug)]
+enum Found {
+    Cached(TbId),
+    /// Code outside RAM and ROM, run once.
+    Uncached(TciBlock, u64),
+    Fault(FetchFault, u64),
+    Error(ExecError),
+}
+
+/// Why a block was not translated.
+#[derive(Debug)]
+enum Untranslated {
+    Fault(FetchFault),
+    Error(ExecError),
+}
+
+/// A translated block not yet cached.
+struct Translated {
+    code: TciBlock,
+    insns: u32,
+    pages: [(u64, u64); 2],
+    npages: usize,
+    cacheable: bool,
+}
+
+impl<G: Guest> Vcpu<G> {
+    /// Runs the vCPU until an exit (see [`RunExit`]), executing at most
+    /// about `budget` guest instructions.
+    ///
+    /// `space` must be the address space the vCPU was created in, `cache`
+    /// is shared by the machine's vCPUs, `timers` holds the machine's
+    /// devices' timers (and its clock), `machine` supplies interrupt lines
+    /// and hears of expired timers.
+    #[allow(unsafe_code)] // the state block's slice, as in `Vcpu::state_mut`
+    pub fn run<M: Machine>(
+        &mut self,
+        space: &mut AddressSpace,
+        cache: &mut TbCache,
+        timers: &mut TimerQueue,
+        machine: &mut M,
+        budget: u64,
+    ) -> RunExit {
+        let state = match self.state_ptr(space) {
+            Ok(p) => p,
+            Err(e) => return RunExit::Error(e),
+        };
+        // SAFETY: `state` points at this vCPU's own state block in the
+        // arena of `space`, borrowed for this whole call, so it stays
+        // allocated; `self` is borrowed mutably, so no other slice of the
+        // block exists (see `Vcpu::state_mut`); the slice does not outlive
+        // the call. The arena bytes are not otherwise referenced from Rust:
+        // devices and DMA reach only guest-physical regions, and the page
+        // walker does not read the state block through the arena.
+        let state = unsafe { &mut *state };
+        let deadline = timers.next_deadline();
+        let mut r = Runner {
+            vcpu: self.index,
+            guest: &mut self.guest,
+            walker: &mut self.walker,
+            helpers: &mut self.helpers,
+            tlb: &mut self.tlb,
+            interp: &mut self.interp,
+            jump_cache: &mut self.jump_cache,
+            halted: &mut self.halted,
+            exit_request: &self.exit_request,
+            watch_seen: &mut self.watch_seen,
+            stats: &mut self.stats,
+            state,
+            space,
+            cache,
+            timers,
+            machine,
+            executed: 0,
+            deadline,
+            next_poll: 0,
+        };
+        r.run(budget)
+    }
+}
+
+/// Everything one `run` call borrows.
+struct Runner<'a, G: Guest, M: Machine> {
+    vcpu: u32,
+    guest: &'a mut G,
+    walker: &'a mut G::Walker,
+    helpers: &'a mut G::Helpers,
+    tlb: &'a mut Tlb,
+    interp: &'a mut Interp,
+    jump_cache: &'a mut JumpCache,
+    halted: &'a mut bool,
+    exit_request: &'a ExitRequest,
+    watch_seen: &'a mut u64,
+    stats: &'a mut VcpuStats,
+    state: &'a mut [u8],
+    space: &'a mut AddressSpace,
+    cache: &'a mut TbCache,
+    timers: &'a mut TimerQueue,
+    machine: &'a mut M,
+    /// Instructions retired in this call.
+    executed: u64,
+    /// The earliest armed timer, as last read.
+    deadline: Option<u64>,
+    /// Real time: `executed` at which to read the host clock next.
+    next_poll: u64,
+}
+
+/// The vCPU's memory, borrowing only the fields it needs (so the guest,
+/// the cache and the state stay available).
+macro_rules! mem {
+    ($r:expr) => {
+        CpuMemory { space: &mut *$r.space, tlb: &mut *$r.tlb, walker: &mut *$r.walker }
+    };
+}
+
+/// The guest callbacks' view of the vCPU.
+macro_rules! ctx {
+    ($r:expr) => {
+        CpuContext { vcpu: $r.vcpu, state: &mut *$r.state, mem: mem!($r), helpers: &mut *$r.helpers }
+    };
+}
+
+/// Whether the second and later (virtual, physical) pages of a block still
+/// map the same way (the first one the caller has checked).
+fn later_pages_map<W: PageWalker + ?Sized>(mem: &mut CpuMemory<'_, W>, pages: &[(u64, u64)], mmu_idx: u8) -> bool {
+    pages.iter().skip(1).all(|&(v, p)| mem.translate_fetch(v, mmu_idx).is_ok_and(|pa| pa & PAGE_MASK == p))
+}
+
+impl<G: Guest, M: Machine> Runner<'_, G, M> {
+    fn run(&mut self, budget: u64) -> RunExit {
+        self.sync_tlb();
+        if *self.halted {
+            self.poll_timers(true);
+            if !self.wakes() {
+                return RunExit::Halted { deadline: self.deadline };
+            }
+            *self.halted = false;
+        }
+        let mut next = Next::Lookup;
+        loop {
+            if self.space.has_code_writes() {
+                self.invalidate_written_code();
+            }
+            self.sync_tlb();
+            if self.exit_request.take() {
+                return RunExit::ExitRequested;
+            }
+            self.poll_timers(false);
+            if self.executed >= budget {
+                return RunExit::BudgetSpent;
+            }
+            let lines = self.machine.irq_lines(self.vcpu);
+            if self.guest.take_interrupt(&mut ctx!(self), lines, &mut *self.machine) {
+                self.stats.interrupts += 1;
+                next = Next::Lookup;
+            }
+            let flow = match self.find_block(next) {
+                Found::Cached(id) => self.run_cached(id),
+                Found::Uncached(code, pc) => {
+                    let exit = self.interp.run(&code, self.state, &mut mem!(self), self.helpers);
+                    self.after_block(exit, None, pc)
+                }
+                Found::Fault(fault, pc) => self.event(Event::FetchFault(fault), pc),
+                Found::Error(e) => return RunExit::Error(e),
+            };
+            next = match flow {
+                Flow::Next(n) => n,
+                Flow::Exit(e) => return e,
+                Flow::CodeWrite { pc } => match self.code_write(pc) {
+                    Ok(n) => n,
+                    Err(e) => return e,
+                },
+            };
+        }
+    }
+
+    /// Runs cached block `id`.
+    fn run_cached(&mut self, id: TbId) -> Flow {
+        let Some(hot) = self.cache.enter(id) else { return Flow::Next(Next::Lookup) };
+        if hot {
+            self.report_hot(id);
+        }
+        let Some(e) = self.cache.get(id) else { return Flow::Next(Next::Lookup) };
+        let pc = e.key.pc;
+        let exit = self.interp.run(&e.code, self.state, &mut mem!(self), self.helpers);
+        self.after_block(exit, Some(id), pc)
+    }
+
+    /// Accounts a block's instructions and turns its exit into the next
+    /// step. `from` is the block if it is cached, `block_pc` its PC.
+    fn after_block(&mut self, exit: Exit, from: Option<TbId>, block_pc: u64) -> Flow {
+        let retired = if exit.kind.is_fault() { exit.insns.saturating_sub(1) } else { exit.insns };
+        self.retire(u64::from(retired));
+        self.stats.blocks += 1;
+        // The instruction the exit belongs to.
+        let pc = if exit.insns == 0 { block_pc } else { exit.insn_pc };
+        if exit.kind.is_fault() {
+            self.guest.set_pc(self.state, pc);
+        }
+        match exit.kind {
+            ExitKind::GotoTb { slot, pc: next } => {
+                self.guest.set_pc(self.state, next);
+                Flow::Next(match from {
+                    Some(from) => Next::Chain { from, slot, pc: next },
+                    None => Next::Lookup,
+                })
+            }
+            ExitKind::LookupTb => Flow::Next(Next::Lookup),
+            ExitKind::Status(s) => self.event(Event::Status(s), pc),
+            ExitKind::MemFault { code: CODE_WRITE_FAULT, write: true, .. }
+            | ExitKind::HelperFault { code: CODE_WRITE_FAULT, .. } => Flow::CodeWrite { pc },
+            ExitKind::MemFault { addr, code, write } => self.event(Event::MemFault { addr, code, write }, pc),
+            ExitKind::Misaligned { addr, write } => self.event(Event::Misaligned { addr, write }, pc),
+            ExitKind::HelperFault { helper, code } => self.event(Event::HelperFault { helper, code }, pc),
+            ExitKind::BadBlock => Flow::Exit(RunExit::Error(ExecError::BadBlock { pc: block_pc })),
+        }
+    }
+
+    /// Hands `event` to the guest and applies its answer.
+    fn event(&mut self, event: Event, pc: u64) -> Flow {
+        self.stats.events += 1;
+        match self.guest.handle_event(&mut ctx!(self), event, pc) {
+            Action::Continue => Flow::Next(Next::Lookup),
+            Action::Halt => {
+                // Timers that are already due may raise the interrupt the
+                // guest waits for.
+                self.poll_timers(true);
+                if self.wakes() {
+                    Flow::Next(Next::Lookup)
+                } else {
+                    *self.halted = true;
+                    Flow::Exit(RunExit::Halted { deadline: self.deadline })
+                }
+            }
+            Action::Stop(code) => Flow::Exit(RunExit::Stopped(code)),
+        }
+    }
+
+    /// Whether an interrupt is pending that ends a wait.
+    fn wakes(&mut self) -> bool {
+        let lines = self.machine.irq_lines(self.vcpu);
+        self.guest.interrupt_pending(self.state, lines)
+    }
+
+    fn retire(&mut self, insns: u64) {
+        self.executed += insns;
+        self.stats.insns += insns;
+        self.timers.clock().retire(insns);
+    }
+
+    /// Finds (or translates) the block to run next.
+    fn find_block(&mut self, next: Next) -> Found {
+        if let Next::Chain { from, slot, pc } = next
+            && let Some(to) = self.cache.chained(from, slot, pc)
+        {
+            self.stats.chained += 1;
+            return Found::Cached(to);
+        }
+        let key = self.guest.block_key(self.state);
+        let phys_pc = match mem!(self).translate_fetch(key.pc, key.mmu_idx) {
+            Ok(p) => p,
+            Err(code) => return Found::Fault(FetchFault { addr: key.pc, code }, key.pc),
+        };
+        let id = match self.lookup(key, phys_pc) {
+            Some(id) => id,
+            None => {
+                let max = self.cache.config().max_block_insns;
+                let t = match self.translate(key, phys_pc, max) {
+                    Ok(t) => t,
+                    Err(Untranslated::Fault(f)) => return Found::Fault(f, key.pc),
+                    Err(Untranslated::Error(e)) => return Found::Error(e),
+                };
+                if !t.cacheable {
+                    return Found::Uncached(t.code, key.pc);
+                }
+                self.insert(key, phys_pc, t)
+            }
+        };
+        if let Next::Chain { from, slot, .. } = next {
+            self.cache.chain(from, slot, id);
+        }
+        Found::Cached(id)
+    }
+
+    /// The cached block for `key` at `phys_pc`: from the jump cache or the
+    /// map, if its pages still map as when it was translated.
+    fn lookup(&mut self, key: BlockKey, phys_pc: u64) -> Option<TbId> {
+        if let Some(id) = self.jump_cache.get(&key)
+            && let Some(e) = self.cache.get(id)
+            && e.key.phys_pc == phys_pc
+            && later_pages_map(&mut mem!(self), e.pages(), key.mmu_idx)
+        {
+            self.stats.jump_cache_hits += 1;
+            return Some(id);
+        }
+        let tkey = TbKey { pc: key.pc, phys_pc, flags: key.flags, mmu_idx: key.mmu_idx };
+        let id = self.cache.find(&tkey)?;
+        let e = self.cache.get(id)?;
+        if !later_pages_map(&mut mem!(self), e.pages(), key.mmu_idx) {
+            return None;
+        }
+        self.stats.cache_hits += 1;
+        self.jump_cache.set(key, id);
+        Some(id)
+    }
+
+    /// Translates the block at `key` (first byte at `phys_pc`) into
+    /// bytecode, without caching it.
+    fn translate(&mut self, key: BlockKey, phys_pc: u64, max_insns: u32) -> Result<Translated, Untranslated> {
+        let mut mem = mem!(self);
+        let mut reader = CodeReader::new(&mut mem, key.pc, phys_pc, key.mmu_idx);
+        let block = self.guest.translate(key, &mut reader, max_insns).map_err(Untranslated::Fault)?;
+        let mut pages = [(0, 0); 2];
+        let npages = reader.pages().len().min(2);
+        pages[..npages].copy_from_slice(&reader.pages()[..npages]);
+        let cacheable = reader.cacheable();
+        self.stats.translations += 1;
+        #[cfg(debug_assertions)]
+        if let Err(error) = wemu_ir::verify(&block) {
+            return Err(Untranslated::Error(ExecError::Verify { pc: key.pc, error }));
+        }
+        let insns = u32::try_from(block.guest_insns()).unwrap_or(u32::MAX);
+        if insns == 0 {
+            return Err(Untranslated::Error(ExecError::EmptyBlock { pc: key.pc }));
+        }
+        let code =
+            TciBlock::compile(&block).map_err(|error| Untranslated::Error(ExecError::Compile { pc: key.pc, error }))?;
+        Ok(Translated { code, insns, pages, npages, cacheable })
+    }
+
+    /// Caches a translated block: watches its pages (stores to them must
+    /// take the slow path, in every vCPU's TLB) and records it in the jump
+    /// cache.
+    fn insert(&mut self, key: BlockKey, phys_pc: u64, t: Translated) -> TbId {
+        let tkey = TbKey { pc: key.pc, phys_pc, flags: key.flags, mmu_idx: key.mmu_idx };
+        let pages = &t.pages[..t.npages];
+        let id = self.cache.insert(tkey, t.code, t.insns, pages);
+        for &(_, ppage) in pages {
+            // A page already watched has no fast write entry in any TLB
+            // (fills respect the watch); ROM and MMIO are never written
+            // through one. Only a page that becomes watched needs flushing.
+            if !self.space.is_code(ppage) {
+                self.space.watch_code(ppage);
+                if self.space.is_code(ppage) {
+                    self.cache.log_watched(ppage);
+                }
+            }
+        }
+        self.sync_tlb();
+        self.jump_cache.set(key, id);
+        id
+    }
+
+    /// Translates block `id` again and reports it hot.
+    fn report_hot(&mut self, id: TbId) {
+        let Some(e) = self.cache.get(id) else { return };
+        let (key, insns) = (e.key, e.insns);
+        let mut mem = mem!(self);
+        let mut reader = CodeReader::new(&mut mem, key.pc, key.phys_pc, key.mmu_idx);
+        // The code is unchanged (its pages are watched and written pages
+        // were invalidated before this block was entered), so this gives
+        // the same block; if the mapping went away meanwhile, skip it.
+        if let Ok(ir) = self.guest.translate(key.block_key(), &mut reader, insns) {
+            self.cache.report_hot(id, &ir);
+        }
+    }
+
+    /// A store at `pc` hit watched code and did not happen: invalidates the
+    /// written pages' blocks, then runs that one instruction alone, from a
+    /// fresh translation that is neither cached nor watched, so the store
+    /// goes through and the next instruction is translated from the new
+    /// bytes.
+    fn code_write(&mut self, pc: u64) -> Result<Next, RunExit> {
+        for _ in 0..CODE_WRITE_ATTEMPTS {
+            self.stats.code_write_steps += 1;
+            self.invalidate_written_code();
+            match self.step_one() {
+                Flow::Next(n) => return Ok(n),
+                Flow::Exit(e) => return Err(e),
+                // The store also reaches another watched page.
+                Flow::CodeWrite { .. } => {}
+            }
+        }
+        Err(RunExit::Error(ExecError::CodeWriteLoop { pc }))
+    }
+
+    /// Runs the instruction at the state's PC alone, uncached.
+    fn step_one(&mut self) -> Flow {
+        let key = self.guest.block_key(self.state);
+        let phys_pc = match mem!(self).translate_fetch(key.pc, key.mmu_idx) {
+            Ok(p) => p,
+            Err(code) => return self.event(Event::FetchFault(FetchFault { addr: key.pc, code }), key.pc),
+        };
+        let t = match self.translate(key, phys_pc, 1) {
+            Ok(t) => t,
+            Err(Untranslated::Fault(f)) => return self.event(Event::FetchFault(f), key.pc),
+            Err(Untranslated::Error(e)) => return Flow::Exit(RunExit::Error(e)),
+        };
+        let exit = self.interp.run(&t.code, self.state, &mut mem!(self), self.helpers);
+        self.after_block(exit, None, key.pc)
+    }
+
+    /// Removes the blocks of every code page written since the last call.
+    fn invalidate_written_code(&mut self) {
+        for page in self.space.take_code_writes() {
+            self.cache.invalidate_page(page);
+        }
+    }
+
+    /// Flushes from the TLB the pages watched since it last looked.
+    fn sync_tlb(&mut self) {
+        let end = self.cache.watch_end();
+        if *self.watch_seen == end {
+            return;
+        }
+        match self.cache.watched_since(*self.watch_seen) {
+            WatchedSince::Pages(pages) => {
+                for &p in pages {
+                    self.tlb.flush_phys_page(self.space.arena(), p);
+                }
+            }
+            WatchedSince::All => self.tlb.flush_all(self.space.arena()),
+        }
+        *self.watch_seen = end;
+    }
+
+    /// Fires the timers that are due. Reads the clock at every call in
+    /// deterministic mode (it is a counter), and in real time only every
+    /// [`REAL_TIME_POLL_INSNS`] or when `force`d.
+    fn poll_timers(&mut self, force: bool) {
+        if self.timers.take_changed() {
+            self.deadline = self.timers.next_deadline();
+        }
+        let Some(deadline) = self.deadline else { return };
+        let clock = self.timers.clock();
+        if !clock.is_deterministic() {
+            if !force && self.executed < self.next_poll {
+                return;
+            }
+            self.next_poll = self.executed + REAL_TIME_POLL_INSNS;
+        }
+        let now = clock.now();
+        if now < deadline {
+            return;
+        }
+        let (machine, space) = (&mut *self.machine, &mut *self.space);
+        self.timers.expire(now, |id| machine.timer_expired(space, id, now));
+        self.timers.take_changed();
+        self.deadline = self.timers.next_deadline();
+    }
+}
