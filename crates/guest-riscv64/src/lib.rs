@@ -34,14 +34,27 @@
 
 extern crate alloc;
 
+mod cpu;
+pub mod csr;
 mod decode;
 pub mod disasm;
 pub mod fpu;
+pub mod helpers;
 mod insn;
+pub mod mmu;
 pub mod operands;
+pub mod pmp;
+pub mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod translate;
+pub mod trap;
 
+pub use cpu::{Outcome, Riscv64Cpu, classify};
 pub use decode::{decode, decode_compressed, insn_length};
+pub use helpers::{HartMemory, HelperId, Riscv64Helpers, Timebase};
 pub use insn::Insn;
+pub use mmu::Mmu;
 pub use operands::{FReg, RoundingMode, XReg};
+pub use state::{Priv, Regs, State};
+pub use translate::{TbFlags, Translated, translate_block};

@@ -1,0 +1,172 @@
+//! [`Riscv64Cpu`]: the riscv64 hart as the vCPU loop's [`Guest`] — block
+//! keys, translation, and the architectural side of exits (trap entry),
+//! interrupts and WFI.
+
+use alloc::sync::Arc;
+
+use wemu_exec::{Action, BlockKey, CodeReader, CpuContext, Event, FetchFault, Guest, Machine};
+use wemu_ir::runtime::FaultCode;
+use wemu_ir::{Block, Globals};
+use wemu_softmmu::CpuMemory;
+
+use crate::helpers::{HartMemory, Riscv64Helpers, Timebase};
+use crate::mmu::Mmu;
+use crate::state::{self, Regs, State};
+use crate::translate::{self, EXIT_EXCEPTION, EXIT_STATE_CHANGED, EXIT_WFI, TbFlags, mmu_idx};
+use crate::trap::{self, cause};
+
+/// A riscv64 hart (RV64GC, M/S/U, Sv39/48/57, Sstc). One per vCPU, with an
+/// [`Mmu`] as its walker and [`Riscv64Helpers`] as its helper table (built
+/// with the same [`Timebase`]).
+#[derive(Debug)]
+pub struct Riscv64Cpu {
+    regs: Regs,
+    timebase: Option<Timebase>,
+}
+
+impl Riscv64Cpu {
+    /// A hart reading `time` from `timebase` (`None`: time stands at 0).
+    pub fn new(timebase: Option<Timebase>) -> Riscv64Cpu {
+        Riscv64Cpu { regs: Regs::new(), timebase }
+    }
+
+    /// The IR globals of the state block.
+    pub fn regs(&self) -> &Regs {
+        &self.regs
+    }
+
+    fn mtime(&self) -> u64 {
+        self.timebase.as_ref().map_or(0, Timebase::mtime)
+    }
+}
+
+impl HartMemory for CpuMemory<'_, Mmu> {
+    fn mmu_changed(&mut self, st: &State<'_>) {
+        self.walker.sync(st);
+        self.tlb.flush_all(self.space.arena());
+        self.walker.flushed_all();
+    }
+
+    fn sfence_vma(&mut self, vaddr: Option<u64>, asid: Option<u16>) {
+        // M-mode accesses are never translated: only the other indexes.
+        let mask = (1 << mmu_idx::USER) | (1 << mmu_idx::SUPERVISOR) | (1 << mmu_idx::SUPERVISOR_SUM);
+        let arena = self.space.arena();
+        match (vaddr, asid) {
+            (Some(v), _) if !self.walker.sfence_needs_full_flush(v) => self.tlb.flush_page(arena, v, mask),
+            (None, Some(a)) => self.tlb.flush_asid(arena, a),
+            _ => {
+                self.tlb.flush_mmu(arena, mask);
+                self.walker.flushed_all();
+            }
+        }
+    }
+}
+
+/// The exception cause a memory fault code stands for (the walker's codes
+/// are causes; anything else is taken as an access fault).
+fn mem_fault_cause(code: FaultCode, write: bool) -> u64 {
+    let c = u64::from(code);
+    match c {
+        cause::LOAD_ACCESS | cause::STORE_ACCESS | cause::LOAD_PAGE_FAULT | cause::STORE_PAGE_FAULT => c,
+        _ if write => cause::STORE_ACCESS,
+        _ => cause::LOAD_ACCESS,
+    }
+}
+
+/// What an [`Event`] means for the hart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Take an exception with this cause and `xtval` (at the event's PC).
+    Trap { cause: u64, tval: u64 },
+    /// No trap: what the loop should do.
+    Action(Action),
+}
+
+/// Interprets `event` with the state as the block left it. `fault_vaddr`
+/// is the walker's last fault address ([`Mmu::fault_vaddr`]).
+pub fn classify(st: &State<'_>, event: &Event, fault_vaddr: Option<u64>) -> Outcome {
+    let (cause, tval) = match *event {
+        Event::Status(EXIT_EXCEPTION) => (st.get(state::TRAP_CAUSE), st.get(state::TRAP_TVAL)),
+        Event::Status(EXIT_WFI) => return Outcome::Action(Action::Halt),
+        Event::Status(EXIT_STATE_CHANGED) => return Outcome::Action(Action::Continue),
+        Event::Status(_) => return Outcome::Action(Action::Continue),
+        Event::MemFault { addr, code, write } => {
+            // A fault on the second page of a crossing access reports that
+            // page's address (§3.1.16).
+            let tval = match fault_vaddr {
+                Some(v) if v.wrapping_sub(addr) < 8 => v,
+                _ => addr,
+            };
+            (mem_fault_cause(code, write), tval)
+        }
+        Event::Misaligned { addr, write } => {
+            (if write { cause::MISALIGNED_STORE } else { cause::MISALIGNED_LOAD }, addr)
+        }
+        Event::HelperFault { code, .. } => (u64::from(code), st.get(state::TRAP_TVAL)),
+        Event::FetchFault(f) => {
+            let c = u64::from(f.code);
+            (if c == cause::FETCH_PAGE_FAULT { c } else { cause::FETCH_ACCESS }, f.addr)
+        }
+    };
+    Outcome::Trap { cause, tval }
+}
+
+impl Guest for Riscv64Cpu {
+    type Walker = Mmu;
+    type Helpers = Riscv64Helpers;
+
+    fn globals(&self) -> &Arc<Globals> {
+        &self.regs.globals
+    }
+
+    fn state_size(&self) -> usize {
+        state::SIZE as usize
+    }
+
+    fn mmu_modes(&self) -> u8 {
+        mmu_idx::COUNT
+    }
+
+    fn block_key(&self, state: &[u8]) -> BlockKey {
+        let st = State::view(state);
+        let flags = TbFlags::from_state(&st);
+        BlockKey { pc: st.pc(), flags: flags.0, mmu_idx: flags.fetch_mmu() }
+    }
+
+    fn set_pc(&self, state: &mut [u8], pc: u64) {
+        State::new(state).set_pc(pc);
+    }
+
+    fn translate(
+        &mut self,
+        key: BlockKey,
+        code: &mut CodeReader<'_, '_, Mmu>,
+        max_insns: u32,
+    ) -> Result<Block, FetchFault> {
+        let mut fetch = |a: u64| code.fetch_u16(a).map_err(|f| f.code);
+        translate::translate_block(&self.regs, &mut fetch, key.pc, TbFlags(key.flags), max_insns)
+            .map(|t| t.block)
+            .map_err(|f| FetchFault { addr: f.vaddr, code: f.code })
+    }
+
+    fn handle_event(&mut self, cpu: &mut CpuContext<'_, Self>, event: Event, pc: u64) -> Action {
+        let mut st = State::new(cpu.state);
+        match classify(&st, &event, cpu.mem.walker.fault_vaddr()) {
+            Outcome::Trap { cause, tval } => {
+                trap::enter(&mut st, cause, tval, pc);
+                Action::Continue
+            }
+            Outcome::Action(a) => a,
+        }
+    }
+
+    fn interrupt_pending(&self, state: &[u8], lines: u64) -> bool {
+        trap::wfi_wakes(&State::view(state), lines, self.mtime())
+    }
+
+    fn take_interrupt(&mut self, cpu: &mut CpuContext<'_, Self>, lines: u64, _machine: &mut dyn Machine) -> bool {
+        let mut st = State::new(cpu.state);
+        st.set(state::IRQ_LINES, lines & crate::csr::LINE_MASK);
+        trap::take_interrupt(&mut st, cpu.helpers.mtime()).is_some()
+    }
+}
