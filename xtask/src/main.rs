@@ -12,7 +12,19 @@ use std::time::Instant;
 mod fuzz;
 
 /// Component crates: `no_std`, built for a bare-metal target by `test`.
-const COMPONENTS: &[&str] = &["wemu-ir", "wemu-tci", "wemu-softmmu", "wemu-guest-riscv64", "wemu-exec"];
+const COMPONENTS: &[&str] = &[
+    "wemu-ir",
+    "wemu-tci",
+    "wemu-softmmu",
+    "wemu-guest-riscv64",
+    "wemu-exec",
+    "wemu-dev-common",
+    "wemu-dev-uart16550",
+    "wemu-dev-plic",
+    "wemu-dev-aclint",
+    "wemu-dev-goldfish-rtc",
+    "wemu-dev-sifive-test",
+];
 /// The bare-metal target that proves the components are `no_std`.
 const BARE_METAL: &str = "riscv64gc-unknown-none-elf";
 
