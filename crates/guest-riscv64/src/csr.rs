@@ -471,8 +471,11 @@ fn write_unchecked(st: &mut State<'_>, csr: u16, v: u64, c: &Counters) -> WriteE
         MCOUNTINHIBIT => {
             let new = v & (COUNTEREN_CY | COUNTEREN_IR);
             for (f, bit) in [(s::MCYCLE, COUNTEREN_CY), (s::MINSTRET, COUNTEREN_IR)] {
-                let value = counter(st, f, bit, c.icount);
                 let old = st.get(s::MCOUNTINHIBIT);
+                if (old ^ new) & bit == 0 {
+                    continue;
+                }
+                let value = counter(st, f, bit, c.icount);
                 st.set(s::MCOUNTINHIBIT, (old & !bit) | (new & bit));
                 set_counter(st, f, bit, c.icount, value);
             }

@@ -1,9 +1,20 @@
-//! The riscv64 guest frontend. For now: the instruction decoder and the
-//! disassembler.
+//! The riscv64 guest frontend: an RV64GC hart with M, S and U modes.
 //!
 //! Supported: RV64IMAFDC with Zicsr and Zifencei, Zba/Zbb/Zbc/Zbs,
-//! Zicbom/Zicboz, Zihintpause, and the privileged instructions `ecall`,
-//! `ebreak`, `mret`, `sret`, `wfi` and `sfence.vma`.
+//! Zicbom/Zicboz, Zihintpause, Zicntr/Zihpm (the hpm counters read zero),
+//! Sstc, and the privileged instructions `ecall`, `ebreak`, `mret`, `sret`,
+//! `wfi` and `sfence.vma`; Sv39, Sv48 and Sv57; 16 PMP entries.
+//!
+//! The pipeline, one module each:
+//!
+//! * [`decode`] and [`disasm`]: bits to [`Insn`] and back to text;
+//! * [`state`]: the CPU-state block (IR globals for the registers, fields
+//!   for the CSRs);
+//! * [`translate`]: instructions to IR blocks, with precise exceptions;
+//! * [`helpers`]: what generated code calls (CSRs, xRET, FP via [`fpu`]);
+//! * [`csr`], [`trap`]: CSR semantics, trap entry, interrupts;
+//! * [`mmu`], [`pmp`]: the page walker the softmmu calls on TLB misses;
+//! * [`Riscv64Cpu`]: all of it as the vCPU loop's `wemu_exec::Guest`.
 //!
 //! ```
 //! use wemu_guest_riscv64::{decode, decode_compressed, insn_length, Insn};

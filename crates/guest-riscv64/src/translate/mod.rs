@@ -4,7 +4,7 @@
 //! the block (a branch, jump, trap or state-changing system instruction),
 //! the next instruction would start on another page, or the instruction
 //! limit is reached. Each instruction class has its own module; they share
-//! the emission helpers of [`Ctx`].
+//! the emission helpers of `Ctx`.
 //!
 //! Rules every instruction follows:
 //!
