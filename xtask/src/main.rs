@@ -10,6 +10,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 mod fuzz;
+mod images;
 
 /// Component crates: `no_std`, built for a bare-metal target by `test`.
 const COMPONENTS: &[&str] = &[
@@ -48,12 +49,13 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz::fuzz_cmd(&args[1..]),
+        Some("images") => images::images_cmd(&args[1..]),
         Some("help" | "--help" | "-h") => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", images::USAGE);
             Ok(())
         }
         Some(other) => Err(format!("unknown job `{other}`; try `cargo xtask help`")),
-        None => Err(format!("no job given\n{USAGE}")),
+        None => Err(format!("no job given\n{USAGE}{}", images::USAGE)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
