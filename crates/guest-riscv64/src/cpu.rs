@@ -30,6 +30,25 @@ impl Riscv64Cpu {
         Riscv64Cpu { regs: Regs::new(), timebase }
     }
 
+    /// The three values `wemu_exec::Vcpu::new` takes for one hart: the
+    /// guest, its walker and its helper table, reading time from
+    /// `timebase`.
+    pub fn parts(timebase: Option<Timebase>) -> (Riscv64Cpu, Mmu, Riscv64Helpers) {
+        let helpers = match &timebase {
+            Some(t) => Riscv64Helpers::new(t.clone()),
+            None => Riscv64Helpers::default(),
+        };
+        (Riscv64Cpu::new(timebase), Mmu::new(), helpers)
+    }
+
+    /// Resets a hart (Privileged spec §3.4): its state block, and its
+    /// walker's copy of the translation controls, to M-mode at `pc`.
+    pub fn reset(state: &mut [u8], walker: &mut Mmu, pc: u64, hartid: u64) {
+        let mut st = State::new(state);
+        state::reset(&mut st, pc, hartid);
+        walker.sync(&st);
+    }
+
     /// The IR globals of the state block.
     pub fn regs(&self) -> &Regs {
         &self.regs

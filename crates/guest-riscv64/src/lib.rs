@@ -14,7 +14,8 @@
 //! * [`helpers`]: what generated code calls (CSRs, xRET, FP via [`fpu`]);
 //! * [`csr`], [`trap`]: CSR semantics, trap entry, interrupts;
 //! * [`mmu`], [`pmp`]: the page walker the softmmu calls on TLB misses;
-//! * [`Riscv64Cpu`]: all of it as the vCPU loop's `wemu_exec::Guest`.
+//! * [`Riscv64Cpu`]: all of it as the vCPU loop's `wemu_exec::Guest`;
+//! * [`isa`]: what to advertise in the device tree.
 //!
 //! ```
 //! use wemu_guest_riscv64::{decode, decode_compressed, insn_length, Insn};
@@ -52,6 +53,7 @@ pub mod disasm;
 pub mod fpu;
 pub mod helpers;
 mod insn;
+pub mod isa;
 pub mod mmu;
 pub mod operands;
 pub mod pmp;

@@ -6,9 +6,9 @@
 use wemu_exec::{Clock, Machine, RunExit, TbCache, TbCacheConfig, TimerId, TimerQueue, Vcpu};
 use wemu_guest_riscv64::helpers::Timebase;
 use wemu_guest_riscv64::mmu::{PTE_A, PTE_D, PTE_G, PTE_R, PTE_V, PTE_W, PTE_X};
-use wemu_guest_riscv64::state::{self, State};
+use wemu_guest_riscv64::state::State;
 use wemu_guest_riscv64::trap::{INTERRUPT, cause};
-use wemu_guest_riscv64::{Mmu, Priv, Riscv64Cpu, Riscv64Helpers};
+use wemu_guest_riscv64::{Mmu, Priv, Riscv64Cpu};
 use wemu_ir::MemSize;
 use wemu_softmmu::{AddressSpace, Arena};
 
@@ -49,9 +49,11 @@ impl Sys {
         space.dma_write(RAM, program).unwrap();
         let mut timers = TimerQueue::new(Clock::deterministic(0));
         let timebase = Timebase { clock: timers.clock().clone(), hz: HZ, stimecmp_timer: Some(timers.new_timer()) };
-        let cpu = Riscv64Cpu::new(Some(timebase.clone()));
-        let mut vcpu = Vcpu::new(0, cpu, Mmu::new(), Riscv64Helpers::new(timebase), &mut space).unwrap();
-        state::reset(&mut State::new(vcpu.state_mut(&space).unwrap()), RAM, 0);
+        let (cpu, walker, helpers) = Riscv64Cpu::parts(Some(timebase));
+        let mut vcpu = Vcpu::new(0, cpu, walker, helpers, &mut space).unwrap();
+        let mut walker = Mmu::new();
+        Riscv64Cpu::reset(vcpu.state_mut(&space).unwrap(), &mut walker, RAM, 0);
+        *vcpu.walker_mut() = walker;
         Sys { space, cache: TbCache::new(TbCacheConfig::default()), timers, board: Board::default(), vcpu }
     }
 
