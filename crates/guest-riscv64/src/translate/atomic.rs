@@ -13,7 +13,7 @@
 //!   This accepts an intervening store of the same value (ABA), which the
 //!   spec's LR/SC forward-progress rules permit an implementation to
 //!   ignore; it never lets an SC succeed over a different value. Every `sc`
-//!   clears the reservation (§8.2), as does any trap.
+//!   that completes clears the reservation (§8.2), as does any trap.
 //!
 //! The IR's atomics are sequentially consistent, so the `aq`/`rl` bits need
 //! no extra fences.
@@ -84,12 +84,12 @@ fn sc(ctx: &mut Ctx<'_>, o: Amo, size: MemSize) {
     let src = ctx.x(o.rs2);
     let mem = atomic_mem(ctx, size);
     let reserved = ctx.b.load_state(Type::I64, state::LR_ADDR.0, MemSize::B8, false);
-    ctx.b.store_state(Type::I64, Value::Const(state::NO_RESERVATION), state::LR_ADDR.0, MemSize::B8);
     let fail = ctx.b.new_label();
     let done = ctx.b.new_label();
     // rd is 0 on success and 1 on failure; a local carries it to the one
-    // write after both paths (the write must follow the cmpxchg, which
-    // can fault).
+    // write after both paths. The write and the end of the reservation
+    // follow the cmpxchg, which can fault: a faulting sc (or one the loop
+    // re-executes after it hit translated code) changes nothing.
     let result = ctx.b.local(Type::I64);
     ctx.b.brcond(Type::I64, Cond::Ne, addr, reserved.into(), fail);
     let expected = ctx.b.load_state(Type::I64, state::LR_VALUE.0, MemSize::B8, false);
@@ -100,5 +100,6 @@ fn sc(ctx: &mut Ctx<'_>, o: Amo, size: MemSize) {
     ctx.b.label(fail);
     ctx.b.mov(Type::I64, result, Value::Const(1));
     ctx.b.label(done);
+    ctx.b.store_state(Type::I64, Value::Const(state::NO_RESERVATION), state::LR_ADDR.0, MemSize::B8);
     ctx.set_x(o.rd, result.into());
 }

@@ -80,4 +80,18 @@ fn faulting_sc_leaves_rd() {
     assert!(matches!(exit.kind, ExitKind::MemFault { write: true, .. }));
     assert_eq!(h.x(A3), 77);
     assert_eq!(h.trap.map(|t| t.0), Some(cause::STORE_ACCESS));
+    // The trap ended the reservation, not the faulting sc itself.
+    assert_eq!(h.get(state::LR_ADDR), state::NO_RESERVATION);
+}
+
+#[test]
+fn faulting_sc_keeps_the_reservation_until_the_trap() {
+    let mut h = Hart::with_code(&[sc_d(A3, A1, A0)]);
+    h.set(state::LR_ADDR, UNMAPPED);
+    h.set_x(A0, UNMAPPED);
+    let t = h.translate(1).unwrap();
+    let tb = wemu_tci::TciBlock::compile(&t.block).unwrap();
+    let exit = Interp::new().run(&tb, &mut h.state, &mut h.mem, &mut h.helpers);
+    assert!(matches!(exit.kind, ExitKind::MemFault { .. }));
+    assert_eq!(h.get(state::LR_ADDR), UNMAPPED);
 }
