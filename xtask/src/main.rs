@@ -25,6 +25,7 @@ const COMPONENTS: &[&str] = &[
     "wemu-dev-aclint",
     "wemu-dev-goldfish-rtc",
     "wemu-dev-sifive-test",
+    "wemu-machine-riscv64-spike",
 ];
 /// The bare-metal target that proves the components are `no_std`.
 const BARE_METAL: &str = "riscv64gc-unknown-none-elf";

@@ -1,20 +1,32 @@
 //! `wemu`: the native command-line host.
 //!
-//! Today it has one job, `wemu ir FILE.ir`: parse an IR program in the text
-//! form, verify it, optimize it, and run it in the interpreter against a
-//! CPU-state block and a flat guest memory, printing how it exited and the
-//! globals. Machines (`--machine riscv64-virt`, ...) join as they land.
+//! * `wemu ir FILE.ir`: parse an IR program in the text form, verify it,
+//!   optimize it, and run it in the interpreter against a CPU-state block
+//!   and a flat guest memory, printing how it exited and the globals.
+//! * `wemu --machine riscv64-spike --bios none --kernel test.elf`: run a
+//!   bare-metal test image to its HTIF exit (see `machine_cmd`). More
+//!   machines (`riscv64-virt`, ...) join as they land.
 
 use std::process::ExitCode;
 
 mod ir_cmd;
+mod machine_cmd;
 
 const USAGE: &str = "\
-usage: wemu ir FILE.ir [options]
+usage: wemu --machine riscv64-spike [--bios none] --kernel FILE.elf [options]
+       wemu ir FILE.ir [options]
 
-Runs an IR program (see the text format in the wemu-ir docs) in the interpreter.
+--machine runs a guest on a board; riscv64-spike runs a bare-metal RISC-V test
+(tohost/fromhost HTIF) and exits with its code (0: pass).
 
 options:
+  --max-insns N      stop with an error after N instructions (default 2G; k/M/G suffixes)
+  -m SIZE            RAM in MiB (default 128; or 1G)
+  -d ITEMS           trace to stderr: in_asm (translated code), int (traps, interrupts)
+  --stats            print the instruction count and speed at exit
+
+`wemu ir` runs an IR program (see the text format in the wemu-ir docs) in the
+interpreter; options:
   --set NAME=VALUE   initial value of a global (decimal or 0x hex; repeatable)
   --no-opt           run the program as written, without the optimizer
   --print            print the IR that runs (after optimization)
@@ -36,6 +48,9 @@ fn run() -> Result<ExitCode, String> {
     let cmd = args.next().ok_or_else(|| format!("no command given\n{USAGE}"))?;
     match cmd.to_str() {
         Some("ir") => ir_cmd::main(args.collect()),
+        Some(a) if a.starts_with("--machine") || a == "-M" => {
+            machine_cmd::main(std::iter::once(cmd).chain(args).collect())
+        }
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)

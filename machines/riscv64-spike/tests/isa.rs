@@ -1,0 +1,57 @@
+//! The project's own ISA tests (`tests/riscv64/isa/*.s`): each is assembled
+//! with Debian's `binutils-riscv64-unknown-elf`, linked at 0x8000_0000 and
+//! run on the riscv64-spike board through the interpreter. Each test
+//! checks itself and reports through HTIF: exit code 0 is a pass, n the
+//! failing check (its printed line says more).
+//!
+//! Without the cross tools the tests are skipped with a message.
+
+mod common;
+
+use std::path::Path;
+
+/// Enough for every test; a test that hangs fails at this limit.
+const MAX_INSNS: u64 = 20_000_000;
+
+fn run_isa(name: &str) {
+    let Some(tools) = common::tools() else { return };
+    let src = common::isa_dir().join(format!("{name}.s"));
+    let elf = common::build(&tools, &src, &common::out_dir("isa")).unwrap_or_else(|e| panic!("{e}"));
+    let image = std::fs::read(&elf).expect("read the image");
+    let (result, console) = common::run(&image, MAX_INSNS);
+    match result {
+        Ok(exit) if exit.code == 0 => {}
+        Ok(exit) => panic!("{name}: failed check {} ({} instructions)\n{console}", exit.code, exit.insns),
+        Err(e) => panic!("{name}: {e}\n{console}"),
+    }
+}
+
+macro_rules! isa_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                run_isa(stringify!($name));
+            }
+        )*
+        /// Every test above, to check that no source is left out.
+        const LISTED: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+isa_tests!(smoke);
+
+#[test]
+fn every_source_is_listed() {
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(common::isa_dir()).expect("tests/riscv64/isa") {
+        let p = e.expect("dir entry").path();
+        if p.extension().is_some_and(|x| x == "s") {
+            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            if !LISTED.contains(&stem.as_str()) {
+                missing.push(stem);
+            }
+        }
+    }
+    assert!(missing.is_empty(), "add these to isa_tests! in {}: {missing:?}", Path::new(file!()).display());
+}
