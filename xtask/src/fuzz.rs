@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::{cargo, root, run_cmd, succeeds};
 
 /// The targets, in the order `test` runs them.
-pub const TARGETS: &[&str] = &["ir_roundtrip", "ir_opt_equiv", "text_parse", "riscv64_decode"];
+pub const TARGETS: &[&str] = &["ir_roundtrip", "ir_opt_equiv", "text_parse", "riscv64_decode", "riscv64_translate"];
 
 /// Whether cargo-fuzz and a nightly toolchain are present.
 fn available() -> bool {
