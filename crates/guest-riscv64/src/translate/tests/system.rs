@@ -218,3 +218,23 @@ fn cbo_zero_needs_its_enable_below_m() {
     h.step_n(1);
     assert_eq!(h.trap, None);
 }
+
+#[test]
+fn translation_flags_follow_mprv_sum_and_fs() {
+    use crate::translate::{FsState, TbFlags, mmu_idx};
+    let mut h = Hart::new();
+    let f = |h: &Hart| TbFlags::from_state(&State::view(&h.state));
+    assert_eq!((f(&h).priv_mode(), f(&h).data_mmu(), f(&h).fs()), (Priv::Machine, mmu_idx::MACHINE, FsState::Clean));
+    // MPRV: loads and stores translate as MPP, fetch stays M.
+    let m = h.get(state::MSTATUS) | csr::MSTATUS_MPRV | 1 << csr::MSTATUS_MPP_SHIFT;
+    h.set(state::MSTATUS, m);
+    assert_eq!((f(&h).data_mmu(), f(&h).fetch_mmu()), (mmu_idx::SUPERVISOR, mmu_idx::MACHINE));
+    h.set(state::MSTATUS, m | csr::MSTATUS_SUM);
+    assert_eq!(f(&h).data_mmu(), mmu_idx::SUPERVISOR_SUM);
+    h.set(state::MSTATUS, m & !csr::MSTATUS_MPP);
+    assert_eq!(f(&h).data_mmu(), mmu_idx::USER);
+    // MPRV means nothing below M; SUM means nothing in U.
+    h.set_priv(Priv::User);
+    h.set(state::MSTATUS, m | csr::MSTATUS_SUM | csr::MSTATUS_FS_DIRTY);
+    assert_eq!((f(&h).data_mmu(), f(&h).fetch_mmu(), f(&h).fs()), (mmu_idx::USER, mmu_idx::USER, FsState::Dirty));
+}
