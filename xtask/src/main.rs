@@ -15,6 +15,7 @@ mod images;
 /// Component crates: `no_std`, built for a bare-metal target by `test`.
 const COMPONENTS: &[&str] = &[
     "wemu-ir",
+    "wemu-trace",
     "wemu-tci",
     "wemu-softmmu",
     "wemu-guest-riscv64",
@@ -27,6 +28,8 @@ const COMPONENTS: &[&str] = &[
     "wemu-dev-sifive-test",
     "wemu-machine-riscv64-spike",
 ];
+/// The benchmarks: name, package, bench target.
+const BENCHES: &[(&str, &str, &str)] = &[("tci", "wemu-tci", "throughput"), ("exec", "wemu-exec", "exec")];
 /// The bare-metal target that proves the components are `no_std`.
 const BARE_METAL: &str = "riscv64gc-unknown-none-elf";
 
@@ -39,7 +42,9 @@ jobs:
   test [--fuzz-seconds N]
                        everything CI checks: rustfmt, clippy -D warnings, the no_std build,
                        the test suites, each fuzz target for N seconds (default 30; 0 skips)
-  bench [tci]          benchmarks, printing their figures
+  bench [NAME...] [--quick]
+                       benchmarks, printing their figures: tci (interpreter throughput), exec
+                       (TLB-hit memory access, block dispatch); all if none is named
   fuzz TARGET [SECS]   run one cargo-fuzz target (default 60 s)
 ";
 
@@ -184,10 +189,12 @@ fn test(args: &[String]) -> Result<(), String> {
     }
     run_cmd(&format!("no_std build of the components for {BARE_METAL}"), &mut nostd)?;
     run_cmd("tests", cargo(None).args(["test", "--workspace", "--features", "wemu-ir/arbitrary"]))?;
-    run_cmd(
-        "benchmark smoke run",
-        cargo(None).args(["bench", "-p", "wemu-tci", "--bench", "throughput", "--", "--quick"]),
-    )?;
+    for &(name, package, target) in BENCHES {
+        run_cmd(
+            &format!("{name} benchmark smoke run"),
+            cargo(None).args(["bench", "-p", package, "--bench", target, "--", "--quick"]),
+        )?;
+    }
     if fuzz_seconds > 0 {
         fuzz::run_all(fuzz_seconds)?;
     }
@@ -196,9 +203,21 @@ fn test(args: &[String]) -> Result<(), String> {
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
-    let which = args.first().map(String::as_str).unwrap_or("tci");
-    match which {
-        "tci" => run_cmd("tci throughput", cargo(None).args(["bench", "-p", "wemu-tci", "--bench", "throughput"])),
-        other => Err(format!("unknown benchmark `{other}` (known: tci)")),
+    let quick = args.iter().any(|a| a == "--quick");
+    let names: Vec<&str> = args.iter().map(String::as_str).filter(|&a| a != "--quick").collect();
+    for name in &names {
+        if !BENCHES.iter().any(|(n, ..)| n == name) {
+            let known: Vec<&str> = BENCHES.iter().map(|(n, ..)| *n).collect();
+            return Err(format!("unknown benchmark `{name}` (known: {})", known.join(", ")));
+        }
     }
+    for &(name, package, target) in BENCHES.iter().filter(|(n, ..)| names.is_empty() || names.contains(n)) {
+        let mut c = cargo(None);
+        c.args(["bench", "-p", package, "--bench", target]);
+        if quick {
+            c.args(["--", "--quick"]);
+        }
+        run_cmd(&format!("{name} benchmark"), &mut c)?;
+    }
+    Ok(())
 }

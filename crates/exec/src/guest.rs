@@ -38,6 +38,7 @@
 //!   runs the instruction again, alone, and the helper with it.
 
 use alloc::sync::Arc;
+use core::fmt;
 
 use wemu_ir::runtime::{FaultCode, Helpers};
 use wemu_ir::{Block, Globals};
@@ -86,6 +87,20 @@ pub enum Event {
     FetchFault(FetchFault),
 }
 
+impl fmt::Display for Event {
+    /// A short description for traces (`int`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rw = |write: bool| if write { "store" } else { "load" };
+        match *self {
+            Event::Status(s) => write!(f, "exit status {s:#x}"),
+            Event::MemFault { addr, code, write } => write!(f, "{} fault {code:#x} at {addr:#x}", rw(write)),
+            Event::Misaligned { addr, write } => write!(f, "misaligned {} at {addr:#x}", rw(write)),
+            Event::HelperFault { helper, code } => write!(f, "helper {helper} fault {code:#x}"),
+            Event::FetchFault(FetchFault { addr, code }) => write!(f, "fetch fault {code:#x} at {addr:#x}"),
+        }
+    }
+}
+
 /// What the guest made of an [`Event`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -99,6 +114,17 @@ pub enum Action {
     /// guest-defined code; the loop returns
     /// [`RunExit::Stopped`](crate::RunExit).
     Stop(u32),
+}
+
+impl fmt::Display for Action {
+    /// A short description for traces (`int`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Action::Continue => f.write_str("continue"),
+            Action::Halt => f.write_str("halt"),
+            Action::Stop(code) => write!(f, "stop {code:#x}"),
+        }
+    }
 }
 
 /// A vCPU as the guest's callbacks see it: its state block, its memory
@@ -176,4 +202,22 @@ pub trait Guest {
     /// machine's interrupt lines for this vCPU; `machine` answers interrupt
     /// acknowledge cycles (x86's INTA).
     fn take_interrupt(&mut self, cpu: &mut CpuContext<'_, Self>, lines: u64, machine: &mut dyn Machine) -> bool;
+
+    /// Writes the disassembly of the guest instruction at `pc` to `out`
+    /// (one line's text, without the newline), reading the code only
+    /// through `code`: for the `in_asm` trace, which calls it for every
+    /// instruction of each block translated, right after translating it,
+    /// and never when `in_asm` is off.
+    ///
+    /// The default writes nothing (the trace then shows only the PCs). A
+    /// fetch that fails here may be reported in the text.
+    fn disassemble(
+        &self,
+        code: &mut CodeReader<'_, '_, Self::Walker>,
+        pc: u64,
+        out: &mut dyn fmt::Write,
+    ) -> fmt::Result {
+        let _ = (code, pc, out);
+        Ok(())
+    }
 }

@@ -14,7 +14,7 @@ pub struct HotBlock<'a> {
     pub id: TbId,
     pub key: TbKey,
     /// The block's IR, translated again for the occasion (the cache keeps
-    /// only bytecode).
+    /// only bytecode) and optimized, as the interpreter runs it.
     pub ir: &'a Block,
     /// Executions so far.
     pub exec_count: u32,

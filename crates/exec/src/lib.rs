@@ -39,6 +39,23 @@
 //! a single-threaded host runs them in turn with small budgets (which in
 //! deterministic mode makes the whole machine reproducible).
 //!
+//! # Tracing
+//!
+//! A [`Vcpu`] may carry a [`wemu_trace::Tracer`]
+//! ([`Vcpu::set_tracer`]); the loop traces the categories it enables, as
+//! QEMU's `-d` does: the guest disassembly of each block translated
+//! (`in_asm`, through [`Guest::disassemble`]), its IR before and after the
+//! optimizer (`op`, `op_opt`), each block run (`exec`), interrupts taken
+//! and events handed to the guest (`int`), and, forwarded from the address
+//! space's log, MMIO accesses (`mmio`) and TLB fills (`tlb`). A category
+//! that is off costs one test of a mask where its events would be made.
+//!
+//! # Testing
+//!
+//! The `testing` feature adds the `testing` module: a toy guest, its
+//! assembler and a one-vCPU machine, which the crate's tests and
+//! benchmarks use.
+//!
 //! # Self-modifying code
 //!
 //! The physical pages of every cached block are write-watched in the
@@ -78,3 +95,6 @@ pub use run::RunExit;
 pub use tb_cache::{BlockInfo, CacheStats, TbCache, TbCacheConfig, TbId, TbKey};
 pub use timers::{Timer, TimerId, TimerQueue};
 pub use vcpu::{ExecError, Vcpu, VcpuStats};
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -15,14 +15,26 @@
 //!    jump cache, the cache's map, or by translating it;
 //! 7. runs it in the interpreter and turns its exit into the next step.
 //!
+//! Tracing (see [`Vcpu::set_tracer`]) happens at those same points: the
+//! translation (`in_asm`, `op`, `op_opt`), the block about to run
+//! (`exec`), the interrupt taken and the event handed to the guest
+//! (`int`); the address space's `mmio` and `tlb` records are forwarded
+//! before each of those and at each block boundary, so they appear in
+//! order with the rest.
+//!
 //! Faults are precise: the interpreter writes the globals back at every
 //! exit, the frontend defers writing globals past its last faulting access,
 //! and the loop sets the PC to the faulting instruction's and counts the
 //! instructions before it as retired (`insns - 1`; `insns` otherwise).
 
+use alloc::string::String;
+use core::fmt::Write as _;
+
 use wemu_ir::runtime::{Exit, ExitKind};
-use wemu_softmmu::{AddressSpace, CODE_WRITE_FAULT, CpuMemory, PAGE_MASK, PageWalker, Tlb};
+use wemu_ir::{Block, Inst};
+use wemu_softmmu::{AddressSpace, CODE_WRITE_FAULT, CpuMemory, MemTrace, PAGE_MASK, PageWalker, Tlb};
 use wemu_tci::{Interp, TciBlock};
+use wemu_trace::{Categories, TraceEvent, Tracer};
 
 use crate::jump_cache::JumpCache;
 use crate::tb_cache::WatchedSince;
@@ -87,12 +99,16 @@ enum Flow {
 /// The next block to run, or why there is none.
 #[derive(Debug)]
 enum Found {
-    Cached(TbId),
+    /// A cached block, and whether it was reached through a chain link.
+    Cached(TbId, bool),
     /// Code outside RAM and ROM, run once.
     Uncached(TciBlock, u64),
     Fault(FetchFault, u64),
     Error(ExecError),
 }
+
+/// The categories the address space logs for the vCPU loop.
+const MEM_TRACE: Categories = Categories::MMIO.union(Categories::TLB);
 
 /// Why a block was not translated.
 #[derive(Debug)]
@@ -140,6 +156,12 @@ impl<G: Guest> Vcpu<G> {
         // walker does not read the state block through the arena.
         let state = unsafe { &mut *state };
         let deadline = timers.next_deadline();
+        let tracer = self.tracer.as_deref_mut();
+        let trace = tracer.as_ref().map_or(Categories::NONE, |t| t.enabled());
+        let space_trace = space.trace();
+        if trace.intersects(MEM_TRACE) {
+            space.set_trace(trace);
+        }
         let mut r = Runner {
             vcpu: self.index,
             guest: &mut self.guest,
@@ -160,8 +182,15 @@ impl<G: Guest> Vcpu<G> {
             executed: 0,
             deadline,
             next_poll: 0,
+            trace,
+            tracer,
         };
-        r.run(budget)
+        let exit = r.run(budget);
+        if trace.intersects(MEM_TRACE) {
+            r.drain_mem_trace();
+            r.space.set_trace(space_trace);
+        }
+        exit
     }
 }
 
@@ -189,6 +218,9 @@ struct Runner<'a, G: Guest, M: Machine> {
     deadline: Option<u64>,
     /// Real time: `executed` at which to read the host clock next.
     next_poll: u64,
+    /// The categories traced in this call (none without a tracer).
+    trace: Categories,
+    tracer: Option<&'a mut (dyn Tracer + Send + 'static)>,
 }
 
 /// The vCPU's memory, borrowing only the fields it needs (so the guest,
@@ -228,6 +260,9 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
                 self.invalidate_written_code();
             }
             self.sync_tlb();
+            if self.trace.intersects(MEM_TRACE) {
+                self.drain_mem_trace();
+            }
             if self.exit_request.take() {
                 return RunExit::ExitRequested;
             }
@@ -236,13 +271,21 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
                 return RunExit::BudgetSpent;
             }
             let lines = self.machine.irq_lines(self.vcpu);
+            let int_pc = if self.trace.contains(Categories::INT) { self.guest.block_key(self.state).pc } else { 0 };
             if self.guest.take_interrupt(&mut ctx!(self), lines, &mut *self.machine) {
                 self.stats.interrupts += 1;
                 next = Next::Lookup;
+                if self.trace.contains(Categories::INT) {
+                    let next_pc = self.guest.block_key(self.state).pc;
+                    self.emit(&TraceEvent::Interrupt { vcpu: self.vcpu, pc: int_pc, lines, next_pc });
+                }
             }
             let flow = match self.find_block(next) {
-                Found::Cached(id) => self.run_cached(id),
+                Found::Cached(id, chained) => self.run_cached(id, chained),
                 Found::Uncached(code, pc) => {
+                    if self.trace.contains(Categories::EXEC) {
+                        self.emit(&TraceEvent::Exec { vcpu: self.vcpu, pc, tb: None, chained: false });
+                    }
                     let exit = self.interp.run(&code, self.state, &mut mem!(self), self.helpers);
                     self.after_block(exit, None, pc)
                 }
@@ -260,11 +303,17 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         }
     }
 
-    /// Runs cached block `id`.
-    fn run_cached(&mut self, id: TbId) -> Flow {
+    /// Runs cached block `id` (reached through a chain link if `chained`).
+    fn run_cached(&mut self, id: TbId, chained: bool) -> Flow {
         let Some(hot) = self.cache.enter(id) else { return Flow::Next(Next::Lookup) };
         if hot {
             self.report_hot(id);
+        }
+        if self.trace.contains(Categories::EXEC)
+            && let Some(e) = self.cache.get(id)
+        {
+            let pc = e.key.pc;
+            self.emit(&TraceEvent::Exec { vcpu: self.vcpu, pc, tb: Some(id.index()), chained });
         }
         let Some(e) = self.cache.get(id) else { return Flow::Next(Next::Lookup) };
         let pc = e.key.pc;
@@ -305,7 +354,12 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
     /// Hands `event` to the guest and applies its answer.
     fn event(&mut self, event: Event, pc: u64) -> Flow {
         self.stats.events += 1;
-        match self.guest.handle_event(&mut ctx!(self), event, pc) {
+        let action = self.guest.handle_event(&mut ctx!(self), event, pc);
+        if self.trace.contains(Categories::INT) {
+            let next_pc = self.guest.block_key(self.state).pc;
+            self.emit(&TraceEvent::Exception { vcpu: self.vcpu, pc, event: &event, action: &action, next_pc });
+        }
+        match action {
             Action::Continue => Flow::Next(Next::Lookup),
             Action::Halt => {
                 // Timers that are already due may raise the interrupt the
@@ -340,7 +394,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
             && let Some(to) = self.cache.chained(from, slot, pc)
         {
             self.stats.chained += 1;
-            return Found::Cached(to);
+            return Found::Cached(to, true);
         }
         let key = self.guest.block_key(self.state);
         let phys_pc = match mem!(self).translate_fetch(key.pc, key.mmu_idx) {
@@ -365,7 +419,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         if let Next::Chain { from, slot, .. } = next {
             self.cache.chain(from, slot, id);
         }
-        Found::Cached(id)
+        Found::Cached(id, false)
     }
 
     /// The cached block for `key` at `phys_pc`: from the jump cache or the
@@ -391,19 +445,28 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
     }
 
     /// Translates the block at `key` (first byte at `phys_pc`) into
-    /// bytecode, without caching it.
+    /// bytecode, without caching it: guest code to IR, verified (debug
+    /// builds), optimized, lowered to bytecode.
     fn translate(&mut self, key: BlockKey, phys_pc: u64, max_insns: u32) -> Result<Translated, Untranslated> {
         let mut mem = mem!(self);
         let mut reader = CodeReader::new(&mut mem, key.pc, phys_pc, key.mmu_idx);
-        let block = self.guest.translate(key, &mut reader, max_insns).map_err(Untranslated::Fault)?;
+        let mut block = self.guest.translate(key, &mut reader, max_insns).map_err(Untranslated::Fault)?;
         let mut pages = [(0, 0); 2];
         let npages = reader.pages().len().min(2);
         pages[..npages].copy_from_slice(&reader.pages()[..npages]);
         let cacheable = reader.cacheable();
         self.stats.translations += 1;
+        if self.trace.intersects(Categories::IN_ASM | Categories::OP) {
+            self.trace_translation(key, phys_pc, &block);
+        }
         #[cfg(debug_assertions)]
         if let Err(error) = wemu_ir::verify(&block) {
             return Err(Untranslated::Error(ExecError::Verify { pc: key.pc, error }));
+        }
+        wemu_ir::opt::optimize(&mut block);
+        if self.trace.contains(Categories::OP_OPT) {
+            let ir = wemu_ir::text::print(&block);
+            self.emit(&TraceEvent::OpOpt { vcpu: self.vcpu, pc: key.pc, ir: &ir });
         }
         let insns = u32::try_from(block.guest_insns()).unwrap_or(u32::MAX);
         if insns == 0 {
@@ -446,7 +509,10 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         // The code is unchanged (its pages are watched and written pages
         // were invalidated before this block was entered), so this gives
         // the same block; if the mapping went away meanwhile, skip it.
-        if let Ok(ir) = self.guest.translate(key.block_key(), &mut reader, insns) {
+        if let Ok(mut ir) = self.guest.translate(key.block_key(), &mut reader, insns) {
+            // The IR the interpreter runs (the frontend's was verified when
+            // the block was first translated).
+            wemu_ir::opt::optimize(&mut ir);
             self.cache.report_hot(id, &ir);
         }
     }
@@ -482,6 +548,9 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
             Err(Untranslated::Fault(f)) => return self.event(Event::FetchFault(f), key.pc),
             Err(Untranslated::Error(e)) => return Flow::Exit(RunExit::Error(e)),
         };
+        if self.trace.contains(Categories::EXEC) {
+            self.emit(&TraceEvent::Exec { vcpu: self.vcpu, pc: key.pc, tb: None, chained: false });
+        }
         let exit = self.interp.run(&t.code, self.state, &mut mem!(self), self.helpers);
         self.after_block(exit, None, key.pc)
     }
@@ -533,5 +602,61 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         self.timers.expire(now, |id| machine.timer_expired(space, id, now));
         self.timers.take_changed();
         self.deadline = self.timers.next_deadline();
+    }
+
+    /// Traces a block just translated: its guest code (`in_asm`) and IR
+    /// (`op`).
+    #[cold]
+    #[inline(never)]
+    fn trace_translation(&mut self, key: BlockKey, phys_pc: u64, block: &Block) {
+        if self.trace.contains(Categories::IN_ASM) {
+            let mut text = String::new();
+            let mut mem = mem!(self);
+            let mut code = CodeReader::new(&mut mem, key.pc, phys_pc, key.mmu_idx);
+            let mut insns = 0u32;
+            for inst in &block.insts {
+                if let Inst::InsnStart { pc } = *inst {
+                    // Writing to a `String` cannot fail.
+                    let _ = write!(text, "{pc:#018x}:  ");
+                    let _ = self.guest.disassemble(&mut code, pc, &mut text);
+                    text.push('\n');
+                    insns += 1;
+                }
+            }
+            self.emit(&TraceEvent::InAsm { vcpu: self.vcpu, pc: key.pc, phys_pc, insns, text: &text });
+        }
+        if self.trace.contains(Categories::OP) {
+            let ir = wemu_ir::text::print(block);
+            self.emit(&TraceEvent::Op { vcpu: self.vcpu, pc: key.pc, ir: &ir });
+        }
+    }
+
+    /// Hands `event` to the tracer, after the address space's records that
+    /// came before it.
+    #[cold]
+    #[inline(never)]
+    fn emit(&mut self, event: &TraceEvent<'_>) {
+        if self.trace.intersects(MEM_TRACE) {
+            self.drain_mem_trace();
+        }
+        if let Some(t) = self.tracer.as_deref_mut() {
+            t.event(event);
+        }
+    }
+
+    /// Forwards the address space's `mmio` and `tlb` records to the tracer.
+    fn drain_mem_trace(&mut self) {
+        let Some(t) = self.tracer.as_deref_mut() else { return };
+        let vcpu = self.vcpu;
+        for record in self.space.drain_trace() {
+            t.event(&match record {
+                MemTrace::Mmio(access) => TraceEvent::Mmio { vcpu, access },
+                MemTrace::TlbFill(fill) => TraceEvent::TlbFill { vcpu, fill },
+            });
+        }
+        let count = self.space.take_trace_lost();
+        if count > 0 {
+            t.event(&TraceEvent::Lost { vcpu, count });
+        }
     }
 }

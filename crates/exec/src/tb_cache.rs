@@ -78,11 +78,21 @@ pub struct TbCacheConfig {
     pub max_block_insns: u32,
     /// Executions after which a block is reported hot; 0: never.
     pub hot_threshold: u32,
+    /// Whether `goto_tb` exits are chained directly to their successor.
+    /// Off, every block is found through the jump cache or the map (for
+    /// measuring what chaining saves, or for debugging).
+    pub chaining: bool,
 }
 
 impl Default for TbCacheConfig {
     fn default() -> TbCacheConfig {
-        TbCacheConfig { max_blocks: 1 << 16, max_code_ops: 1 << 22, max_block_insns: 512, hot_threshold: 2000 }
+        TbCacheConfig {
+            max_blocks: 1 << 16,
+            max_code_ops: 1 << 22,
+            max_block_insns: 512,
+            hot_threshold: 2000,
+            chaining: true,
+        }
     }
 }
 
@@ -352,12 +362,15 @@ impl TbCache {
         }
     }
 
-    /// Chains `from`'s `goto_tb` slot to `to`, if that is always right: same
-    /// flags and fetch MMU index, and `to`'s code only on pages of `from`
-    /// (whose virtual-to-physical mapping was checked when `from` was
-    /// entered, and which a block does not change without leaving through
-    /// `lookup_tb` or `exit_tb`).
+    /// Chains `from`'s `goto_tb` slot to `to`, if chaining is on and that
+    /// is always right: same flags and fetch MMU index, and `to`'s code only
+    /// on pages of `from` (whose virtual-to-physical mapping was checked
+    /// when `from` was entered, and which a block does not change without
+    /// leaving through `lookup_tb` or `exit_tb`).
     pub(crate) fn chain(&mut self, from: TbId, slot: u8, to: TbId) {
+        if !self.config.chaining {
+            return;
+        }
         let (Some(f), Some(t)) = (self.get(from), self.get(to)) else { return };
         let same_mode = f.key.flags == t.key.flags && f.key.mmu_idx == t.key.mmu_idx;
         if !same_mode || !t.pages().iter().all(|p| f.pages().contains(p)) {

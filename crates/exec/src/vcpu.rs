@@ -3,11 +3,13 @@
 //! value, its page walker and helper table). The loop that runs it is in
 //! `run.rs`.
 
+use alloc::boxed::Box;
 use core::fmt;
 
 use wemu_ir::VerifyError;
 use wemu_softmmu::{AddressSpace, ArenaError, Tlb};
 use wemu_tci::{CompileError, Interp};
+use wemu_trace::Tracer;
 
 use crate::jump_cache::JumpCache;
 use crate::{ExitRequest, Guest};
@@ -88,6 +90,7 @@ pub struct Vcpu<G: Guest> {
     /// How far the TLB has caught up with the cache's watched pages.
     pub(crate) watch_seen: u64,
     pub(crate) stats: VcpuStats,
+    pub(crate) tracer: Option<Box<dyn Tracer + Send>>,
 }
 
 impl<G: Guest> fmt::Debug for Vcpu<G> {
@@ -98,6 +101,7 @@ impl<G: Guest> fmt::Debug for Vcpu<G> {
             .field("state_len", &self.state_len)
             .field("halted", &self.halted)
             .field("stats", &self.stats)
+            .field("tracing", &self.tracer.as_ref().map(|t| t.enabled()))
             .finish_non_exhaustive()
     }
 }
@@ -130,6 +134,7 @@ impl<G: Guest> Vcpu<G> {
             exit_request: ExitRequest::new(),
             watch_seen: 0,
             stats: VcpuStats::default(),
+            tracer: None,
         })
     }
 
@@ -228,6 +233,27 @@ impl<G: Guest> Vcpu<G> {
 
     pub fn stats(&self) -> &VcpuStats {
         &self.stats
+    }
+
+    /// Installs `tracer` (or none), returning the one installed before.
+    ///
+    /// [`Vcpu::run`](crate::Vcpu::run) reads its
+    /// [`enabled`](Tracer::enabled) categories at every call and traces
+    /// those: `in_asm`, `op`, `op_opt` at each translation, `exec` at each
+    /// block, `int` at each interrupt taken and each event handed to the
+    /// guest; for `mmio` and `tlb` it turns on the address space's log for
+    /// the length of the call (see
+    /// [`AddressSpace::set_trace`](wemu_softmmu::AddressSpace::set_trace))
+    /// and forwards its records in order with its own events. Without a
+    /// tracer, or with categories off, a trace point costs one test of a
+    /// mask and nothing is formatted or allocated.
+    pub fn set_tracer(&mut self, tracer: Option<Box<dyn Tracer + Send>>) -> Option<Box<dyn Tracer + Send>> {
+        core::mem::replace(&mut self.tracer, tracer)
+    }
+
+    /// The installed tracer.
+    pub fn tracer_mut(&mut self) -> Option<&mut (dyn Tracer + Send + 'static)> {
+        self.tracer.as_deref_mut()
     }
 
     /// Forgets the jump cache (never needed for correctness).

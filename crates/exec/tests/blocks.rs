@@ -1,7 +1,7 @@
 //! Blocks run, chain, hit the jump cache, respect the budget, stay under
 //! the cache's cap, and report hot blocks.
 
-mod common;
+use wemu_exec::testing as common;
 
 use std::sync::{Arc, Mutex};
 

@@ -2,7 +2,7 @@
 //! count and virtual time, bit for bit — across runs, and however the host
 //! slices the run into budgets.
 
-mod common;
+use wemu_exec::testing as common;
 
 use common::{Asm, CODE, Toy};
 use wemu_exec::{RunExit, TimerId};

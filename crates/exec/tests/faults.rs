@@ -2,7 +2,7 @@
 //! instruction's boundary, instructions are counted exactly, and the guest
 //! enters its trap handler.
 
-mod common;
+use wemu_exec::testing as common;
 
 use common::toy::{self, cause};
 use common::{Asm, CODE, RAM_SIZE, Toy};

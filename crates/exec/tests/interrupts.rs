@@ -1,6 +1,6 @@
 //! Interrupts at block boundaries, timers, WFI and exit requests.
 
-mod common;
+use wemu_exec::testing as common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

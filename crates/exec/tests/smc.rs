@@ -1,7 +1,7 @@
 //! Self-modifying code: stores into the running block, into code on another
 //! page, and DMA into code.
 
-mod common;
+use wemu_exec::testing as common;
 
 use common::asm::enc;
 use common::toy::{self, op};

@@ -13,8 +13,24 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use wemu_ir::MemSize;
+use wemu_trace::{Categories, MmioAccess, TlbFill};
 
 use crate::{Arena, ArenaError, BusError, MmioDevice, PAGE_BITS, PAGE_MASK, PAGE_SIZE};
+
+/// A record of the address space's trace log (see
+/// [`AddressSpace::set_trace`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemTrace {
+    /// An MMIO access (category `mmio`).
+    Mmio(MmioAccess),
+    /// A TLB fill by a [`CpuMemory`](crate::CpuMemory)'s page walker
+    /// (category `tlb`).
+    TlbFill(TlbFill),
+}
+
+/// Records the trace log holds; more are counted as lost until the log is
+/// taken.
+pub const TRACE_LOG_CAP: usize = 4096;
 
 /// Why a region could not be mapped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +150,10 @@ pub struct AddressSpace {
     last_hit: AtomicUsize,
     /// Pages of watched code written since the last `take_code_writes`.
     code_writes: Vec<u64>,
+    /// The categories logged (only `mmio` and `tlb` mean anything here).
+    trace: Categories,
+    trace_log: Vec<MemTrace>,
+    trace_lost: u64,
 }
 
 impl core::fmt::Debug for AddressSpace {
@@ -177,6 +197,9 @@ impl AddressSpace {
             devices: Vec::new(),
             last_hit: AtomicUsize::new(0),
             code_writes: Vec::new(),
+            trace: Categories::NONE,
+            trace_log: Vec::new(),
+            trace_lost: 0,
         }
     }
 
@@ -341,7 +364,11 @@ impl AddressSpace {
                 self.arena.read(offset, size).ok_or(BusError)
             }
             (Target::Mmio { id, offset }, len) if len == n => {
-                self.devices.get_mut(id.index()).ok_or(BusError)?.read(offset, size)
+                let r = self.devices.get_mut(id.index()).ok_or(BusError)?.read(offset, size);
+                if self.trace.intersects(Categories::MMIO) {
+                    self.log_mmio(paddr, size, false, *r.as_ref().unwrap_or(&0), id, offset, r.is_err());
+                }
+                r
             }
             (Target::Unassigned, _) => Err(BusError),
             _ => {
@@ -368,7 +395,11 @@ impl AddressSpace {
                 Ok(())
             }
             (Target::Mmio { id, offset }, len) if len == n => {
-                self.devices.get_mut(id.index()).ok_or(BusError)?.write(offset, size, value)
+                let r = self.devices.get_mut(id.index()).ok_or(BusError)?.write(offset, size, value);
+                if self.trace.intersects(Categories::MMIO) {
+                    self.log_mmio(paddr, size, true, value & size.mask(), id, offset, r.is_err());
+                }
+                r
             }
             (Target::Unassigned | Target::Rom { .. }, _) => Err(BusError),
             _ => {
@@ -561,5 +592,64 @@ impl AddressSpace {
     /// (cheap: the vCPU loop checks it between blocks).
     pub fn has_code_writes(&self) -> bool {
         !self.code_writes.is_empty()
+    }
+
+    /// Logs the trace records of `categories` from now on: of the
+    /// categories only `mmio` (accesses through the map that reach a device,
+    /// by CPUs and devices alike; DMA reaches only memory) and `tlb` (fills
+    /// by a [`CpuMemory`](crate::CpuMemory)'s page walker) are recorded
+    /// here. Records wait in a log, at most [`TRACE_LOG_CAP`] of them (more
+    /// are counted as lost), until [`AddressSpace::drain_trace`] takes them.
+    /// With both categories off nothing is recorded, and a trace point
+    /// costs one test of the mask. `wemu-exec` sets this from the running
+    /// vCPU's tracer for the length of each run and forwards the records.
+    pub fn set_trace(&mut self, categories: Categories) {
+        self.trace = categories & (Categories::MMIO | Categories::TLB);
+    }
+
+    /// The categories logged.
+    pub fn trace(&self) -> Categories {
+        self.trace
+    }
+
+    /// Whether any category of `categories` is logged.
+    #[inline(always)]
+    pub fn traces(&self, categories: Categories) -> bool {
+        self.trace.intersects(categories)
+    }
+
+    /// Takes the trace records logged, oldest first.
+    pub fn drain_trace(&mut self) -> alloc::vec::Drain<'_, MemTrace> {
+        self.trace_log.drain(..)
+    }
+
+    /// Takes the number of records lost since the last call (the log was
+    /// full).
+    pub fn take_trace_lost(&mut self) -> u64 {
+        core::mem::take(&mut self.trace_lost)
+    }
+
+    /// Logs `record` (if there is room).
+    pub(crate) fn log_trace(&mut self, record: MemTrace) {
+        if self.trace_log.len() < TRACE_LOG_CAP {
+            self.trace_log.push(record);
+        } else {
+            self.trace_lost += 1;
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn log_mmio(&mut self, paddr: u64, size: MemSize, write: bool, value: u64, id: MmioId, offset: u64, err: bool) {
+        self.log_trace(MemTrace::Mmio(MmioAccess {
+            paddr,
+            size: size.bytes() as u8,
+            write,
+            value,
+            device: id.0,
+            offset,
+            bus_error: err,
+        }));
     }
 }

@@ -4,7 +4,9 @@
 use wemu_ir::runtime::{FaultCode, GuestMemory};
 use wemu_ir::{FenceKind, MemOp, MemSize, RmwOp, semantics};
 
-use crate::{AddressSpace, PAGE_MASK, PAGE_SIZE, Resolved, Tlb};
+use wemu_trace::{AccessKind, Categories, TlbFill};
+
+use crate::{AddressSpace, MemTrace, PAGE_MASK, PAGE_SIZE, Resolved, Tlb};
 
 /// The kind of an access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,6 +59,31 @@ pub trait PageWalker {
 /// code. Memory is unchanged; the vCPU loop invalidates the code of that
 /// page and re-executes the instruction (see `wemu-exec`).
 pub const CODE_WRITE_FAULT: FaultCode = u32::MAX;
+
+/// Logs a TLB fill (category `tlb`).
+#[cold]
+#[inline(never)]
+fn trace_fill(space: &mut AddressSpace, vaddr: u64, access: Access, mmu_idx: u8, tr: &Translation) {
+    space.log_trace(MemTrace::TlbFill(TlbFill {
+        vaddr,
+        paddr: (tr.paddr_page & PAGE_MASK) | (vaddr & !PAGE_MASK),
+        mmu_idx,
+        access: access.into(),
+        read: tr.read,
+        write: tr.write,
+        execute: tr.execute,
+    }));
+}
+
+impl From<Access> for AccessKind {
+    fn from(a: Access) -> AccessKind {
+        match a {
+            Access::Read => AccessKind::Read,
+            Access::Write => AccessKind::Write,
+            Access::Execute => AccessKind::Execute,
+        }
+    }
+}
 
 /// A vCPU's memory: TLB fast path, walker on a miss, address space behind.
 ///
@@ -150,6 +177,9 @@ impl<W: PageWalker + ?Sized> CpuMemory<'_, W> {
         }
         let tr = self.walker.translate(self.space, vaddr, access, mmu_idx)?;
         self.tlb.fill(self.space, vaddr, mmu_idx, &tr);
+        if self.space.traces(Categories::TLB) {
+            trace_fill(self.space, vaddr, access, mmu_idx, &tr);
+        }
         Ok((tr.paddr_page & PAGE_MASK) | offset)
     }
 

@@ -19,6 +19,10 @@
 //! * [`CpuMemory`]: a vCPU's view of memory (its TLB + the address space +
 //!   its page walker), implementing [`wemu_ir::runtime::GuestMemory`] for
 //!   the executors.
+//! * Tracing (`wemu-trace` categories `mmio` and `tlb`): with
+//!   [`AddressSpace::set_trace`], MMIO accesses and TLB fills are recorded
+//!   as [`MemTrace`]s in a bounded log for the vCPU loop (or any user) to
+//!   drain; off, a trace point is one test of a mask on a slow path.
 //!
 //! ```
 //! use wemu_ir::runtime::{FaultCode, GuestMemory};
@@ -57,7 +61,7 @@ pub mod cpu_memory;
 pub mod mmio;
 pub mod tlb;
 
-pub use address_space::{AddressSpace, MapError, MmioId, Resolved};
+pub use address_space::{AddressSpace, MapError, MemTrace, MmioId, Resolved, TRACE_LOG_CAP};
 pub use arena::{Arena, ArenaError};
 pub use cpu_memory::{Access, CODE_WRITE_FAULT, CpuMemory, PageWalker, Translation};
 pub use mmio::{BusError, MmioDevice};

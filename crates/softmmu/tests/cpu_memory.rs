@@ -384,3 +384,65 @@ fn atomics_on_ram_are_atomic_across_threads() {
     });
     assert_eq!(u64::from_le_bytes(backing[8..16].try_into().unwrap()), 2 * ITERS);
 }
+
+#[test]
+fn tracing_logs_mmio_accesses_and_tlb_fills_only_when_on() {
+    use wemu_softmmu::{MemTrace, TRACE_LOG_CAP};
+    use wemu_trace::{AccessKind, Categories, MmioAccess, TlbFill};
+
+    fn exercise(m: &mut Machine) {
+        let mut w = Identity::default();
+        let mut mem = m.mem(&mut w);
+        mem.store(MMIO + 4, 0x1234, op(MemSize::B2)).unwrap();
+        assert_eq!(mem.load(MMIO + 4, op(MemSize::B2)), Ok(0x1234));
+        assert!(mem.load(MMIO + 0x80, op(MemSize::B4)).is_err());
+        mem.store(RAM + 8, 1, op(MemSize::B8)).unwrap();
+        mem.load(RAM + 16, op(MemSize::B8)).unwrap();
+    }
+
+    // Off: nothing is logged.
+    let mut m = machine();
+    exercise(&mut m);
+    assert_eq!(m.space.drain_trace().count(), 0);
+
+    // Only `tlb` (other categories are ignored).
+    let mut m = machine();
+    m.space.set_trace(Categories::TLB | Categories::EXEC);
+    assert_eq!(m.space.trace(), Categories::TLB);
+    exercise(&mut m);
+    let log: Vec<MemTrace> = m.space.drain_trace().collect();
+    let fill = |vaddr, access| {
+        MemTrace::TlbFill(TlbFill { vaddr, paddr: vaddr, mmu_idx: 0, access, read: true, write: true, execute: true })
+    };
+    assert_eq!(log, [fill(MMIO + 4, AccessKind::Write), fill(RAM + 8, AccessKind::Write)]);
+
+    // Both: MMIO accesses in order, bus errors included, between the fills.
+    let mut m = machine();
+    m.space.set_trace(Categories::ALL);
+    exercise(&mut m);
+    let log: Vec<MemTrace> = m.space.drain_trace().collect();
+    let mmio = |offset, size, write, value, bus_error| {
+        MemTrace::Mmio(MmioAccess { paddr: MMIO + offset, size, write, value, device: 0, offset, bus_error })
+    };
+    assert_eq!(
+        log,
+        [
+            fill(MMIO + 4, AccessKind::Write),
+            mmio(4, 2, true, 0x1234, false),
+            mmio(4, 2, false, 0x1234, false),
+            mmio(0x80, 4, false, 0, true),
+            fill(RAM + 8, AccessKind::Write),
+        ]
+    );
+    // A device's own access through the map is traced too.
+    m.space.write(MMIO, MemSize::B1, 0x1ff).unwrap();
+    assert_eq!(m.space.drain_trace().collect::<Vec<_>>(), [mmio(0, 1, true, 0xff, false)]);
+
+    // The log is bounded; what does not fit is counted.
+    for _ in 0..TRACE_LOG_CAP + 10 {
+        m.space.read(MMIO, MemSize::B1).unwrap();
+    }
+    assert_eq!(m.space.drain_trace().count(), TRACE_LOG_CAP);
+    assert_eq!(m.space.take_trace_lost(), 10);
+    assert_eq!(m.space.take_trace_lost(), 0);
+}

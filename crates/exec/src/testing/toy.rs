@@ -5,12 +5,17 @@
 //! vector `tvec`, `epc`, `cause`, `tval`, an interrupt enable `ie`.
 //! Traps with `tvec == 0` stop the machine with `0xdead_0000 | cause`.
 
-use std::sync::Arc;
+use alloc::format;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
 
-use wemu_exec::{Action, BlockKey, CodeReader, CpuContext, Event, FetchFault, Guest, Machine, Timer, TimerId};
 use wemu_ir::runtime::{FaultCode, Helpers};
 use wemu_ir::{Block, Builder, Cond, Effect, GlobalId, Globals, HelperDecl, MemOp, MemSize, Temp, Type, Value};
 use wemu_softmmu::{Access, AddressSpace, PAGE_MASK, PageWalker, Translation};
+
+use crate::{Action, BlockKey, CodeReader, CpuContext, Event, FetchFault, Guest, Machine, Timer, TimerId};
 
 pub mod op {
     pub const LI: u32 = 0x01;
@@ -92,7 +97,7 @@ pub struct ToyGuest {
 impl Default for ToyGuest {
     fn default() -> ToyGuest {
         let mut g = Globals::new();
-        let regs = std::array::from_fn(|i| g.add(&format!("r{i}"), Type::I64, 8 * i as u32));
+        let regs = core::array::from_fn(|i| g.add(&format!("r{i}"), Type::I64, 8 * i as u32));
         let pc = g.add("pc", Type::I64, PC as u32);
         let cause = g.add("cause", Type::I64, CAUSE as u32);
         let epc = g.add("epc", Type::I64, EPC as u32);
@@ -291,6 +296,38 @@ impl Guest for ToyGuest {
                 self.trap(state, c, pc, f.addr)
             }
         }
+    }
+
+    fn disassemble(&self, code: &mut CodeReader<'_, '_, ToyWalker>, pc: u64, out: &mut dyn fmt::Write) -> fmt::Result {
+        let w = match code.fetch_u32(pc) {
+            Ok(w) => w,
+            Err(f) => return write!(out, "<fetch fault {:#x}>", f.code),
+        };
+        let (opc, rd, rs, imm) = (w & 0xff, w >> 8 & 15, w >> 12 & 15, (w >> 16) as u16 as i16);
+        let name = match opc {
+            op::LI => "li",
+            op::ADD => "add",
+            op::ADDI => "addi",
+            op::LD => "ld",
+            op::ST => "st",
+            op::STW => "stw",
+            op::BNEZ => "bnez",
+            op::JMP => "jmp",
+            op::JR => "jr",
+            op::EXC => "exc",
+            op::WFI => "wfi",
+            op::HALT => "halt",
+            op::ORI16 => "ori16",
+            op::ERET => "eret",
+            op::SETIE => "setie",
+            op::OUT => "out",
+            op::MTV => "mtv",
+            op::MFC => "mfc",
+            op::MFE => "mfe",
+            op::MTE => "mte",
+            _ => return write!(out, ".word {w:#010x}"),
+        };
+        write!(out, "{name} r{rd}, r{rs}, {imm}")
     }
 
     fn interrupt_pending(&self, _state: &[u8], lines: u64) -> bool {

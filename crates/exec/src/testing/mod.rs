@@ -1,12 +1,16 @@
-//! Test support: a toy guest ([`toy`]), its assembler ([`asm`]) and a
-//! one-vCPU machine around them ([`Toy`]).
-#![allow(dead_code)]
+//! Test support (feature `testing`): a toy guest ([`toy`]), its assembler
+//! ([`asm`]) and a one-vCPU machine around them ([`Toy`]), for the crate's
+//! tests and benchmarks, and for anyone who wants to drive the loop without
+//! a real frontend. Panics on misuse (it is test code).
 
 pub mod asm;
 pub mod toy;
 
-use wemu_exec::{Clock, RunExit, TbCache, TbCacheConfig, TimerQueue, Vcpu};
+use alloc::vec::Vec;
+
 use wemu_softmmu::{AddressSpace, Arena};
+
+use crate::{Clock, RunExit, TbCache, TbCacheConfig, TimerQueue, Vcpu};
 
 pub use asm::Asm;
 pub use toy::{ToyGuest, ToyHelpers, ToyMachine, ToyWalker};

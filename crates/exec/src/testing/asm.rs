@@ -1,6 +1,7 @@
 //! An assembler for the toy ISA (see `toy.rs`), with labels.
 
-use std::collections::HashMap;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 use super::toy::op;
 
@@ -22,13 +23,13 @@ enum Fixup {
 pub struct Asm {
     pub base: u64,
     pub words: Vec<u32>,
-    labels: HashMap<&'static str, u64>,
+    labels: BTreeMap<&'static str, u64>,
     fixups: Vec<(usize, &'static str, Fixup)>,
 }
 
 impl Asm {
     pub fn new(base: u64) -> Asm {
-        Asm { base, words: Vec::new(), labels: HashMap::new(), fixups: Vec::new() }
+        Asm { base, words: Vec::new(), labels: BTreeMap::new(), fixups: Vec::new() }
     }
 
     /// The address of the next instruction.
