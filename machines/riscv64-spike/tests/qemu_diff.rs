@@ -3,13 +3,18 @@
 //! emulators; each ends by printing its registers and its scratch memory
 //! through HTIF, and the two printouts must be identical.
 //!
-//! A sequence draws from RV64IM, Zba/Zbb/Zbc/Zbs, A (AMOs), loads and
-//! stores of every width into a scratch buffer, `lui`/`auipc`, and forward
-//! branches and jumps; the assembler compresses what it can (RVC). Registers
-//! start from seeded values, biased towards edge cases (0, ±1, the extreme
-//! values, word boundaries).
+//! An integer sequence draws from RV64IM, Zba/Zbb/Zbc/Zbs, A (AMOs), loads
+//! and stores of every width into a scratch buffer, `lui`/`auipc`, and
+//! forward branches and jumps; the assembler compresses what it can (RVC).
+//! An FP sequence mixes in F and D: arithmetic under every rounding mode,
+//! fused multiply-add, min/max, sign injection, compares, classification,
+//! conversions, moves, FP loads and stores, `frm`/`fflags` accesses; the
+//! dump includes f0..f31 and fcsr (so the accrued flags are compared).
+//! Registers start from seeded values, biased towards edge cases (0, ±1,
+//! extremes, word boundaries; signed zeros, infinities, quiet and
+//! signaling NaNs, subnormals, unboxed singles).
 //!
-//! Knobs (environment): `WEMU_DIFF_COUNT` sequences (default 20),
+//! Knobs (environment): `WEMU_DIFF_COUNT` sequences of each kind (default 20),
 //! `WEMU_DIFF_LEN` instructions each (default 300), `WEMU_DIFF_SEED` the
 //! first seed (default fixed; sequence i uses seed + i). A mismatch fails
 //! with the seed, the differing lines and the sequence. Skipped with a
@@ -168,13 +173,146 @@ const STORES: &[(&str, u64)] = &[("sb", 1), ("sh", 2), ("sw", 4), ("sd", 8)];
 const AMOS: &[&str] = &["amoswap", "amoadd", "amoxor", "amoand", "amoor", "amomin", "amomax", "amominu", "amomaxu"];
 const BRANCHES: &[&str] = &["beq", "bne", "blt", "bge", "bltu", "bgeu"];
 
-/// The body of sequence `seed`: `len` instructions, as assembly lines.
-fn sequence(seed: u64, len: usize) -> Vec<String> {
+const FP_ARITH: &[&str] = &["fadd", "fsub", "fmul", "fdiv"];
+const FP_EXACT: &[&str] = &["fmin", "fmax", "fsgnj", "fsgnjn", "fsgnjx"];
+const FP_FMA: &[&str] = &["fmadd", "fmsub", "fnmadd", "fnmsub"];
+const FP_CMP: &[&str] = &["feq", "flt", "fle"];
+const FP_INT: &[&str] = &["w", "wu", "l", "lu"];
+/// Static rounding modes, and `dyn` (frm, which the prologue sets to a
+/// valid mode and the sequence only changes to valid ones).
+const RMS: &[&str] = &["rne", "rtz", "rdn", "rup", "rmm", "dyn"];
+
+/// An FP register for format `fmt`: doubles live in f0..f15, singles in
+/// f16..f31, so most operands are proper values rather than the canonical
+/// NaN an unboxed single reads as; 1 in 16 picks are any register.
+fn fr_of(r: &mut Rng, fmt: &str) -> String {
+    let n = match (r.below(16), fmt) {
+        (0, _) => r.below(32),
+        (_, "d") => r.below(16),
+        _ => 16 + r.below(16),
+    };
+    format!("f{n}")
+}
+
+/// One F/D instruction.
+fn fp_insn(r: &mut Rng) -> String {
+    let fmt = if r.below(2) == 0 { "s" } else { "d" };
+    let rm = *r.pick(RMS);
+    match r.below(15) {
+        0..=2 => format!("{}.{fmt} {}, {}, {}, {rm}", r.pick(FP_ARITH), fr_of(r, fmt), fr_of(r, fmt), fr_of(r, fmt)),
+        3 => format!("fsqrt.{fmt} {}, {}, {rm}", fr_of(r, fmt), fr_of(r, fmt)),
+        4 => format!("{}.{fmt} {}, {}, {}", r.pick(FP_EXACT), fr_of(r, fmt), fr_of(r, fmt), fr_of(r, fmt)),
+        5..=6 => format!(
+            "{}.{fmt} {}, {}, {}, {}, {rm}",
+            r.pick(FP_FMA),
+            fr_of(r, fmt),
+            fr_of(r, fmt),
+            fr_of(r, fmt),
+            fr_of(r, fmt)
+        ),
+        7 => format!("{}.{fmt} {}, {}, {}", r.pick(FP_CMP), rd(r), fr_of(r, fmt), fr_of(r, fmt)),
+        8 => format!("fclass.{fmt} {}, {}", rd(r), fr_of(r, fmt)),
+        9 => format!("fcvt.{}.{fmt} {}, {}, {rm}", r.pick(FP_INT), rd(r), fr_of(r, fmt)),
+        10 => match *r.pick(FP_INT) {
+            // Exact: no rounding mode.
+            int @ ("w" | "wu") if fmt == "d" => format!("fcvt.d.{int} {}, {}", fr_of(r, fmt), rs(r)),
+            int => format!("fcvt.{fmt}.{int} {}, {}, {rm}", fr_of(r, fmt), rs(r)),
+        },
+        11 => match r.below(3) {
+            0 => format!("fcvt.s.d {}, {}, {rm}", fr_of(r, "s"), fr_of(r, "d")),
+            1 => format!("fcvt.d.s {}, {}", fr_of(r, "d"), fr_of(r, "s")),
+            _ => format!("csrrwi {}, frm, {}", rd(r), r.below(5)),
+        },
+        12 => match r.below(5) {
+            0 => format!("fmv.x.w {}, {}", rd(r), fr_of(r, "s")),
+            1 => format!("fmv.x.d {}, {}", rd(r), fr_of(r, "d")),
+            2 => format!("fmv.w.x {}, {}", fr_of(r, "s"), rs(r)),
+            3 => format!("fmv.d.x {}, {}", fr_of(r, "d"), rs(r)),
+            _ => format!("csrrci {}, fflags, {}", rd(r), r.below(32)),
+        },
+        13 => {
+            let (op, size, f) = *r.pick(&[("flw", 4u64, "s"), ("fsw", 4, "s"), ("fld", 8, "d"), ("fsd", 8, "d")]);
+            let off = r.below(SCRATCH / size) * size;
+            format!("{op} {}, {off}({})", fr_of(r, f), reg(BASE))
+        }
+        // A fresh value, against NaNs taking over.
+        _ => {
+            let (v, f) = fp_value(r);
+            let t = rd(r);
+            format!("li {t}, {v:#x}\n        fmv.d.x {}, {t}", fr_of(r, f))
+        }
+    }
+}
+
+/// An FP value and its format: a double or a NaN-boxed single, often
+/// special (zeros, infinities, quiet and signaling NaNs, subnormals,
+/// extremes, integer limits), sometimes random; 1 in 16 a single that is
+/// not properly boxed.
+fn fp_value(r: &mut Rng) -> (u64, &'static str) {
+    const DOUBLES: &[u64] = &[
+        0,
+        1 << 63,
+        0x3ff0_0000_0000_0000,
+        0xbff0_0000_0000_0000,
+        0x7ff0_0000_0000_0000,
+        0xfff0_0000_0000_0000,
+        0x7ff8_0000_0000_0000,
+        0x7ff0_0000_0000_0001,
+        0x0000_0000_0000_0001,
+        0x000f_ffff_ffff_ffff,
+        0x7fef_ffff_ffff_ffff,
+        0x4330_0000_0000_0000,
+        0x43e0_0000_0000_0000,
+        0xc3e0_0000_0000_0000,
+        0x41e0_0000_0000_0000,
+        0x3fe0_0000_0000_0000,
+        0x4008_0000_0000_0000,
+        0x3fb9_9999_9999_999a,
+    ];
+    const SINGLES: &[u32] = &[
+        0,
+        0x8000_0000,
+        0x3f80_0000,
+        0xbf80_0000,
+        0x7f80_0000,
+        0xff80_0000,
+        0x7fc0_0000,
+        0x7f80_0001,
+        0x0000_0001,
+        0x007f_ffff,
+        0x7f7f_ffff,
+        0x4f00_0000,
+        0xcf00_0000,
+        0x5f00_0000,
+        0x3f00_0000,
+        0x4b00_0000,
+        0x4040_0000,
+        0x3dcc_cccd,
+    ];
+    // Random finite values: a random sign and mantissa, an exponent near 0.
+    let double = |r: &mut Rng| (r.next() & 0x800f_ffff_ffff_ffff) | ((0x3f0 + r.below(32)) << 52);
+    let single = |r: &mut Rng| (r.next() & 0x807f_ffff) | ((0x70 + r.below(32)) << 23);
+    match r.below(16) {
+        0..=3 => (*r.pick(DOUBLES), "d"),
+        4..=7 => (double(r), "d"),
+        8..=10 => (0xffff_ffff_0000_0000 | u64::from(*r.pick(SINGLES)), "s"),
+        11..=14 => (0xffff_ffff_0000_0000 | single(r), "s"),
+        _ => (r.next() & 0xffff_ffff, "s"),
+    }
+}
+
+/// The body of sequence `seed`: `len` instructions, as assembly lines;
+/// with `fp`, half of them F and D instructions.
+fn sequence(seed: u64, len: usize, fp: bool) -> Vec<String> {
     let mut r = Rng(seed);
     let mut lines: Vec<Vec<String>> = (0..len).map(|_| Vec::new()).collect();
     // Labels land before instruction j (or at the end).
     let mut labels_at: Vec<Vec<String>> = (0..=len).map(|_| Vec::new()).collect();
     for (i, out) in lines.iter_mut().enumerate() {
+        if fp && r.below(2) == 0 {
+            out.push(fp_insn(&mut r));
+            continue;
+        }
         let insn = match r.below(20) {
             0..=6 => format!("{} {}, {}, {}", r.pick(R_OPS), rd(&mut r), rs(&mut r), rs(&mut r)),
             7..=8 => format!("{} {}, {}, {}", r.pick(I_OPS), rd(&mut r), rs(&mut r), r.imm12()),
@@ -232,6 +370,17 @@ fn program(seed: u64, body: &[String]) -> String {
     let mut s = String::new();
     writeln!(s, "# differential test sequence, seed {seed:#x}").unwrap();
     s.push_str("        .include \"common.inc\"\n        .include \"dump.inc\"\ntest_main:\n");
+    for n in 0..32 {
+        // Doubles in f0..f15, singles in f16..f31 (see `fr_of`).
+        let v = loop {
+            let (v, f) = fp_value(&mut r);
+            if (f == "d") == (n < 16) {
+                break v;
+            }
+        };
+        writeln!(s, "        li t0, {v:#x}\n        fmv.d.x f{n}, t0").unwrap();
+    }
+    writeln!(s, "        li t0, {}\n        csrw fcsr, t0", r.below(5) << 5).unwrap();
     for n in 1..32 {
         if n == BASE {
             writeln!(s, "        la x{BASE}, scratch").unwrap();
@@ -320,20 +469,16 @@ fn diff(a: &str, b: &str) -> String {
     out
 }
 
-#[test]
-fn random_sequences_match_qemu() {
+/// Runs `count` sequences from seed `first` on both emulators.
+fn compare(what: &str, first: u64, count: u64, len: usize, fp: bool) {
     let Some(tools) = common::tools() else { return };
     if !qemu_available() {
         return;
     }
-    let count = env_u64("WEMU_DIFF_COUNT", 20);
-    let len = env_u64("WEMU_DIFF_LEN", 300) as usize;
-    let first = env_u64("WEMU_DIFF_SEED", 0x00c0_ffee);
     let dir = common::out_dir("qemu-diff");
-    let mut compared = 0;
     for seed in first..first + count {
-        let body = sequence(seed, len);
-        let src = dir.join(format!("seq-{seed:x}.s"));
+        let body = sequence(seed, len, fp);
+        let src = dir.join(format!("{what}-{seed:x}.s"));
         std::fs::write(&src, program(seed, &body)).expect("write the sequence");
         let elf = common::build(&tools, &src, &dir).unwrap_or_else(|e| panic!("seed {seed:#x}: {e}"));
         let image = std::fs::read(&elf).expect("read the image");
@@ -342,21 +487,35 @@ fn random_sequences_match_qemu() {
         let wemu_ok = matches!(result, Ok(exit) if exit.code == 0);
         if !wemu_ok || wemu != qemu {
             panic!(
-                "seed {seed:#x} (WEMU_DIFF_SEED={seed:#x} WEMU_DIFF_COUNT=1 reproduces it; source {}):\n\
+                "{what} seed {seed:#x} (WEMU_DIFF_SEED={seed:#x} WEMU_DIFF_COUNT=1 reproduces it; source {}):\n\
                  wemu: {result:?}\n{}\nthe sequence:\n{}",
                 src.display(),
                 diff(&wemu, &qemu),
                 body.join("\n")
             );
         }
-        compared += 1;
     }
-    eprintln!("{compared} sequences of {len} instructions agree with QEMU (seeds {first:#x}..)");
+    eprintln!("{what}: {count} sequences of {len} instructions agree with QEMU (seeds {first:#x}..)");
+}
+
+#[test]
+fn random_integer_sequences_match_qemu() {
+    let count = env_u64("WEMU_DIFF_COUNT", 20);
+    let len = env_u64("WEMU_DIFF_LEN", 300) as usize;
+    compare("int", env_u64("WEMU_DIFF_SEED", 0x00c0_ffee), count, len, false);
+}
+
+#[test]
+fn random_fp_sequences_match_qemu() {
+    let count = env_u64("WEMU_DIFF_COUNT", 20);
+    let len = env_u64("WEMU_DIFF_LEN", 300) as usize;
+    compare("fp", env_u64("WEMU_DIFF_SEED", 0x0f10_a700), count, len, true);
 }
 
 #[test]
 fn sequences_are_reproducible() {
-    assert_eq!(sequence(7, 50), sequence(7, 50));
-    assert_ne!(sequence(7, 50), sequence(8, 50));
-    assert_eq!(program(7, &sequence(7, 10)), program(7, &sequence(7, 10)));
+    assert_eq!(sequence(7, 50, true), sequence(7, 50, true));
+    assert_ne!(sequence(7, 50, true), sequence(8, 50, true));
+    assert_ne!(sequence(7, 50, false), sequence(7, 50, true));
+    assert_eq!(program(7, &sequence(7, 10, false)), program(7, &sequence(7, 10, false)));
 }
