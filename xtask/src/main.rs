@@ -26,6 +26,10 @@ const COMPONENTS: &[&str] = &[
     "wemu-dev-aclint",
     "wemu-dev-goldfish-rtc",
     "wemu-dev-sifive-test",
+    "wemu-dev-virtio",
+    "wemu-dev-virtio-blk",
+    "wemu-dev-virtio-rng",
+    "wemu-dev-virtio-console",
     "wemu-machine-riscv64-spike",
 ];
 /// The benchmarks: name, package, bench target.
