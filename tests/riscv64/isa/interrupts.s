@@ -1,8 +1,9 @@
 # Interrupts: the CLINT's machine timer (mtimecmp) and software interrupt
 # (msip), Sstc's stimecmp, priority between pending interrupts, mie/MIE
 # gating, delegation of the supervisor timer to S (mideleg), vectored
-# mtvec, and WFI both with interrupts enabled (taken after the wfi) and
-# globally disabled (wakes and goes on).
+# mtvec, WFI both with interrupts enabled (taken after the wfi) and
+# globally disabled (wakes and goes on), and the software-writable SSIP and
+# SEIP bits.
         .include "common.inc"
         .equ MIP_MSIP, 1 << 3
         .equ MIP_MTIP, 1 << 7
@@ -238,6 +239,35 @@ vectored_mti:
 1:      andi a0, a0, MIP_STIP
         CHECK a0, MIP_STIP
         csrw mideleg, zero
+        csrw mie, zero
+
+        # software-set S interrupts: SSIP delegated to S (set through sip
+        # by S itself), SEIP taken in M (not delegated)
+        TEST 12
+        li t0, 1 << 1
+        csrw mideleg, t0
+        csrw mie, t0
+        S_EXPECT_TRAP IRQ | 1, 1f
+        ENTER_MODE PRV_S, 2f
+2:      csrsi sstatus, MSTATUS_SIE
+        csrsi sip, 1 << 1
+3:      j 3b
+1:      csrci sip, 1 << 1
+        csrr a0, sip
+        andi a0, a0, 1 << 1
+        CHECK a0, 0
+        EXPECT_TRAP CAUSE_ECALL_S, 1f
+        ecall
+1:      TEST 13
+        csrw mideleg, zero
+        li t0, 1 << 9
+        csrw mie, t0
+        EXPECT_TRAP IRQ | 9, 1f
+        csrs mip, t0
+        csrsi mstatus, MSTATUS_MIE
+        j fail
+1:      li t0, 1 << 9
+        csrc mip, t0
         csrw mie, zero
         PASS
 

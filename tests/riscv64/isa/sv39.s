@@ -2,7 +2,8 @@
 # accesses through 4 KiB pages and a 1 GiB identity superpage, hardware
 # A/D updates, SUM, MXR, MPRV, page faults and their stval (invalid, W
 # without R, U/S mismatches, missing permissions, a misaligned superpage,
-# a non-canonical address), and sfence.vma picking up a changed PTE.
+# a non-canonical address, an instruction straddling into an unmapped
+# page), a 2 MiB superpage, and sfence.vma picking up a changed PTE.
         .include "common.inc"
         .equ PTE_V, 1
         .equ PTE_R, 2
@@ -70,6 +71,14 @@ test_main:
         SET_PTE pt_l0, 7, page_data, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
         SET_PTE pt_l0, 8, page_data, PTE_V | PTE_R | PTE_U | PTE_A
         SET_PTE pt_l0, 9, page_data, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
+        SET_PTE pt_l0, 10, straddle_page, PTE_V | PTE_R | PTE_X | PTE_A
+        # pt_l0[11] stays invalid: the second half of the straddling insn
+        # l1[2]: a 2 MiB superpage at VA + 4 MiB onto the start of RAM
+        la a0, pt_l1
+        li a1, 2
+        li a2, 0x80000000
+        li a3, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
+        call set_pte
         # l1[1]: a 2 MiB superpage whose PPN is not 2 MiB aligned
         SET_PTE pt_l1, 1, page_data, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
         # the pages' contents
@@ -292,8 +301,26 @@ test_main:
         ld a0, 0(t0)
         j fail
 1:
-        # Sv48: one more level above the same tables
+        # an instruction whose second half is on an unmapped page: an
+        # instruction page fault at that page, mepc at the instruction
         TEST 22
+        EXPECT_TRAP CAUSE_FETCH_PAGE_FAULT, 1f
+        ENTER_MODE_AT PRV_S, VA + 0xaffe
+1:      CHECK_TRAP CAUSE_FETCH_PAGE_FAULT, VA + 0xb000
+        CHECK_MEM trap_record + 16, VA + 0xaffe
+        # a 2 MiB superpage
+        TEST 23
+        EXPECT_TRAP CAUSE_ECALL_S, 1f
+        ENTER_MODE PRV_S, 2f
+2:      la t0, page_data
+        li t1, 0x80000000 - (VA + 0x400000)
+        sub t0, t0, t1
+        ld a0, 0(t0)
+        ecall
+1:      CHECK a0, 0x1111
+
+        # Sv48: one more level above the same tables
+        TEST 24
         SET_PTE pt_root48, 0, pt_root, PTE_V
         la t0, pt_root48
         srli t0, t0, 12
@@ -330,6 +357,13 @@ set_pte:
         add a0, a0, a1
         sd a2, 0(a0)
         ret
+
+        # A page ending with the first half of a 32-bit instruction
+        # (addi a0, a0, 1), mapped at VA + 0xa000 with nothing after it.
+        .balign 4096
+straddle_page:
+        .space 4094
+        .hword 0x0513
 
         .data
         .balign 4096
