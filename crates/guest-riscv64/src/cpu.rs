@@ -3,6 +3,7 @@
 //! interrupts and WFI.
 
 use alloc::sync::Arc;
+use core::fmt;
 
 use wemu_exec::{Action, BlockKey, CodeReader, CpuContext, Event, FetchFault, Guest, Machine};
 use wemu_ir::runtime::FaultCode;
@@ -166,6 +167,19 @@ impl Guest for Riscv64Cpu {
         translate::translate_block(&self.regs, &mut fetch, key.pc, TbFlags(key.flags), max_insns)
             .map(|t| t.block)
             .map_err(|f| FetchFault { addr: f.vaddr, code: f.code })
+    }
+
+    /// One instruction in GNU syntax with its encoding, for `-d in_asm`
+    /// (fetching the second halfword of a 32-bit instruction only if
+    /// needed, as the translator does).
+    fn disassemble(&self, code: &mut CodeReader<'_, '_, Mmu>, pc: u64, out: &mut dyn fmt::Write) -> fmt::Result {
+        let Ok(lo) = code.fetch_u16(pc) else { return write!(out, "<fetch fault>") };
+        if crate::insn_length(lo) == 2 {
+            return write!(out, "{lo:04x}      {}", crate::decode_compressed(lo));
+        }
+        let Ok(hi) = code.fetch_u16(pc.wrapping_add(2)) else { return write!(out, "{lo:04x}???? <fetch fault>") };
+        let bits = u32::from(lo) | u32::from(hi) << 16;
+        write!(out, "{bits:08x}  {}", crate::decode(bits))
     }
 
     fn handle_event(&mut self, cpu: &mut CpuContext<'_, Self>, event: Event, pc: u64) -> Action {
