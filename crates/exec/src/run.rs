@@ -128,7 +128,8 @@ struct Translated {
 
 impl<G: Guest> Vcpu<G> {
     /// Runs the vCPU until an exit (see [`RunExit`]), executing at most
-    /// about `budget` guest instructions.
+    /// about `budget` guest instructions (each event handed to the guest,
+    /// an exception say, counts as one).
     ///
     /// `space` must be the address space the vCPU was created in, `cache`
     /// is shared by the machine's vCPUs, `timers` holds the machine's
@@ -354,6 +355,10 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
     /// Hands `event` to the guest and applies its answer.
     fn event(&mut self, event: Event, pc: u64) -> Flow {
         self.stats.events += 1;
+        // Progress for the budget, though nothing retires: a guest caught
+        // in a trap loop (a fetch fault at its own trap vector) must still
+        // return to its host.
+        self.executed += 1;
         let action = self.guest.handle_event(&mut ctx!(self), event, pc);
         if self.trace.contains(Categories::INT) {
             let next_pc = self.guest.block_key(self.state).pc;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use wemu_machine_riscv64_spike::{Console, Spike, SpikeConfig, TraceFlags, TraceSink};
+use wemu_machine_riscv64_spike::{Categories, Console, Spike, SpikeConfig, TextTracer, Tracer};
 
 /// Instruction limit when none is given: some seconds in the interpreter.
 const DEFAULT_MAX_INSNS: u64 = 2_000_000_000;
@@ -21,7 +21,7 @@ struct Options {
     kernel: PathBuf,
     max_insns: u64,
     ram_mib: u64,
-    trace: TraceFlags,
+    trace: Categories,
     stats: bool,
 }
 
@@ -59,7 +59,7 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
         kernel: PathBuf::new(),
         max_insns: DEFAULT_MAX_INSNS,
         ram_mib: 128,
-        trace: TraceFlags::default(),
+        trace: Categories::NONE,
         stats: false,
     };
     let mut kernel = None;
@@ -84,9 +84,7 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
             }
             Short('d') => {
                 let v = value(&mut p)?;
-                let f = TraceFlags::parse(&v)?;
-                o.trace.in_asm |= f.in_asm;
-                o.trace.int |= f.int;
+                o.trace |= Categories::parse(&v).map_err(|e| format!("-d `{v}`: {e}"))?;
             }
             Long("stats") => o.stats = true,
             other => return Err(other.unexpected().to_string()),
@@ -118,9 +116,9 @@ impl Console for Stdout {
 /// Trace lines: standard error.
 struct Stderr;
 
-impl TraceSink for Stderr {
-    fn write(&mut self, text: &str) {
-        let _ = std::io::stderr().write_all(text.as_bytes());
+impl std::fmt::Write for Stderr {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        std::io::stderr().write_all(s.as_bytes()).map_err(|_| std::fmt::Error)
     }
 }
 
@@ -128,8 +126,9 @@ pub fn main(args: Vec<OsString>) -> Result<ExitCode, String> {
     let o = parse_options(args)?;
     let name = o.kernel.display().to_string();
     let image = std::fs::read(&o.kernel).map_err(|e| format!("{name}: {e}"))?;
-    let config = SpikeConfig { ram_size: o.ram_mib << 20, trace: o.trace, ..SpikeConfig::default() };
-    let trace: Option<Box<dyn TraceSink>> = if o.trace.any() { Some(Box::new(Stderr)) } else { None };
+    let config = SpikeConfig { ram_size: o.ram_mib << 20, ..SpikeConfig::default() };
+    let trace: Option<Box<dyn Tracer + Send>> =
+        if o.trace == Categories::NONE { None } else { Some(Box::new(TextTracer::new(Stderr, o.trace))) };
     let mut spike =
         Spike::new(config, &image, Box::new(Stdout(std::io::stdout())), trace).map_err(|e| format!("{name}: {e}"))?;
     if !spike.has_htif() {

@@ -22,7 +22,7 @@ usage: wemu --machine riscv64-spike [--bios none] --kernel FILE.elf [options]
 options:
   --max-insns N      stop with an error after N instructions (default 2G; k/M/G suffixes)
   -m SIZE            RAM in MiB (default 128; or 1G)
-  -d ITEMS           trace to stderr: in_asm (translated code), int (traps, interrupts)
+  -d ITEMS           trace to stderr: in_asm, op, op_opt, exec, int, mmio, tlb (comma list)
   --stats            print the instruction count and speed at exit
 
 `wemu ir` runs an IR program (see the text format in the wemu-ir docs) in the

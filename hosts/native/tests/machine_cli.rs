@@ -43,7 +43,7 @@ fn bad_input_is_a_one_line_error() {
         (&["--machine", "nope", "--kernel", text], "unknown machine `nope`"),
         (&["--machine", "riscv64-spike", "--bios", "fw.bin", "--kernel", text], "--bios none"),
         (&["--machine", "riscv64-spike"], "--kernel FILE"),
-        (&["--machine", "riscv64-spike", "--kernel", text, "-d", "nope"], "unknown -d item"),
+        (&["--machine", "riscv64-spike", "--kernel", text, "-d", "nope"], "unknown trace category"),
         (&["--machine", "riscv64-spike", "--kernel", text, "--max-insns", "lots"], "--max-insns"),
     ];
     for (args, msg) in cases {

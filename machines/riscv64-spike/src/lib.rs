@@ -27,7 +27,6 @@ extern crate alloc;
 
 pub mod clint;
 pub mod elf;
-mod hart;
 pub mod htif;
 
 use alloc::boxed::Box;
@@ -41,8 +40,8 @@ use wemu_softmmu::{AddressSpace, Arena, ArenaError, MapError, PAGE_MASK, PAGE_SI
 
 pub use clint::Clint;
 pub use elf::{ElfError, ElfImage};
-pub use hart::{Hart, TraceFlags, TraceSink};
 pub use htif::{BufferConsole, Console, Htif, NullConsole};
+pub use wemu_trace::{Categories, TextTracer, Tracer};
 
 /// Where RAM starts.
 pub const RAM_BASE: u64 = 0x8000_0000;
@@ -66,13 +65,11 @@ pub struct SpikeConfig {
     pub timebase_hz: u64,
     /// log2 of the nanoseconds one instruction takes in virtual time.
     pub ns_per_insn_shift: u8,
-    /// What to trace (with a sink given to [`Spike::new`]).
-    pub trace: TraceFlags,
 }
 
 impl Default for SpikeConfig {
     fn default() -> SpikeConfig {
-        SpikeConfig { ram_size: 128 << 20, timebase_hz: 10_000_000, ns_per_insn_shift: 0, trace: TraceFlags::default() }
+        SpikeConfig { ram_size: 128 << 20, timebase_hz: 10_000_000, ns_per_insn_shift: 0 }
     }
 }
 
@@ -165,7 +162,7 @@ pub struct Spike {
     space: AddressSpace,
     cache: TbCache,
     timers: TimerQueue,
-    vcpu: Vcpu<Hart>,
+    vcpu: Vcpu<Riscv64Cpu>,
     board: Board,
     htif: Option<Htif>,
     entry: u64,
@@ -184,13 +181,12 @@ impl fmt::Debug for Spike {
 
 impl Spike {
     /// A board running the ELF executable `image`, printing HTIF console
-    /// output to `console` and trace lines (if `config.trace` asks for any)
-    /// to `trace`.
+    /// output to `console`, tracing (`-d in_asm,int,...`) to `tracer`.
     pub fn new(
         config: SpikeConfig,
         image: &[u8],
         console: Box<dyn Console>,
-        trace: Option<Box<dyn TraceSink>>,
+        tracer: Option<Box<dyn Tracer + Send>>,
     ) -> Result<Spike, SpikeError> {
         let elf = ElfImage::parse(image).map_err(SpikeError::Elf)?;
         let ram_size = config.ram_size;
@@ -214,9 +210,9 @@ impl Spike {
         };
         let clint = Clint::new(timebase.clone(), timers.new_timer());
         let cpu = Riscv64Cpu::new(Some(timebase.clone()));
-        let hart = Hart::new(cpu, config.trace, trace);
-        let vcpu =
-            Vcpu::new(0, hart, Mmu::new(), Riscv64Helpers::new(timebase), &mut space).map_err(SpikeError::Arena)?;
+        let mut vcpu =
+            Vcpu::new(0, cpu, Mmu::new(), Riscv64Helpers::new(timebase), &mut space).map_err(SpikeError::Arena)?;
+        vcpu.set_tracer(tracer);
 
         // RAM, with holes for the HTIF's pages, which are MMIO windows.
         let htif = elf.tohost.map(|t| Htif::new(t, elf.fromhost, console, vcpu.exit_request()));
@@ -317,7 +313,7 @@ impl Spike {
     }
 
     /// The vCPU (statistics, the hart).
-    pub fn vcpu(&self) -> &Vcpu<Hart> {
+    pub fn vcpu(&self) -> &Vcpu<Riscv64Cpu> {
         &self.vcpu
     }
 
@@ -326,18 +322,22 @@ impl Spike {
     }
 
     /// Runs until the guest ends the test through HTIF, or at most
-    /// `max_insns` instructions.
+    /// `max_insns` instructions. Exceptions count as instructions for the
+    /// limit, so a hart caught in a trap loop that retires nothing (a bad
+    /// `mtvec`) times out too.
     pub fn run(&mut self, max_insns: u64) -> Result<Exit, RunError> {
-        let start = self.vcpu.stats().insns;
+        let steps = |v: &Vcpu<Riscv64Cpu>| v.stats().insns + v.stats().events;
+        let (start, start_steps) = (self.vcpu.stats().insns, steps(&self.vcpu));
         loop {
             let insns = self.vcpu.stats().insns - start;
+            let done = steps(&self.vcpu) - start_steps;
             if let Some(code) = self.poll_htif() {
                 return Ok(Exit { code, insns });
             }
-            if insns >= max_insns {
+            if done >= max_insns {
                 return Err(RunError::Timeout { insns, pc: self.pc() });
             }
-            let budget = (max_insns - insns).min(SLICE);
+            let budget = (max_insns - done).min(SLICE);
             match self.vcpu.run(&mut self.space, &mut self.cache, &mut self.timers, &mut self.board, budget) {
                 RunExit::BudgetSpent | RunExit::ExitRequested => {}
                 RunExit::Halted { deadline: Some(d) } => self.timers.clock().warp_to(d),

@@ -110,3 +110,32 @@ fn the_hart_starts_at_the_entry_in_m_mode() {
     assert_eq!(st.priv_mode(), wemu_guest_riscv64::Priv::Machine);
     assert_eq!((st.x(10), st.x(11)), (0, 0));
 }
+
+#[test]
+fn tracing_shows_translated_code_and_traps() {
+    use std::sync::{Arc, Mutex};
+    use wemu_machine_riscv64_spike::{Categories, TextTracer};
+
+    #[derive(Clone, Default)]
+    struct Text(Arc<Mutex<String>>);
+    impl std::fmt::Write for Text {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.lock().unwrap().push_str(s);
+            Ok(())
+        }
+    }
+    // ecall with mtvec = 0, whose fetch fails: a trap loop that retires
+    // nothing (the run must still end), after a `li a0, 5`.
+    let image = elf(&[0x0050_0513, 0x0000_0073, J_SELF], ENTRY, 12);
+    let text = Text::default();
+    let tracer = TextTracer::new(text.clone(), Categories::parse("in_asm,int").unwrap());
+    let config = SpikeConfig { ram_size: 1 << 20, ..SpikeConfig::default() };
+    let mut spike = Spike::new(config, &image, Box::new(NullConsole), Some(Box::new(tracer))).unwrap();
+    match spike.run(100) {
+        Err(RunError::Timeout { insns, pc: 0 }) => assert!(insns <= 2, "{insns}"),
+        other => panic!("{other:?}"),
+    }
+    let log = text.0.lock().unwrap().clone();
+    assert!(log.contains("ecall"), "{log}");
+    assert!(log.contains("0x80000004"), "{log}");
+}
