@@ -85,3 +85,19 @@ fn every_source_is_listed() {
     }
     assert!(missing.is_empty(), "add these to isa_tests! in {}: {missing:?}", Path::new(file!()).display());
 }
+
+/// Virtual time follows the instruction count: the same image runs the
+/// same way twice (the interrupt test's timer interrupts land on the same
+/// instructions, so the counts agree exactly).
+#[test]
+fn runs_are_deterministic() {
+    let Some(tools) = common::tools() else { return };
+    let src = common::isa_dir().join("interrupts.s");
+    let elf = common::build(&tools, &src, &common::out_dir("isa-determinism")).unwrap_or_else(|e| panic!("{e}"));
+    let image = std::fs::read(&elf).expect("read the image");
+    let (a, _) = common::run(&image, MAX_INSNS);
+    let (b, _) = common::run(&image, MAX_INSNS);
+    let a = a.expect("first run");
+    assert_eq!(a.code, 0);
+    assert_eq!(Ok(a), b);
+}

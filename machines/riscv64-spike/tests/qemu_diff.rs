@@ -4,7 +4,7 @@
 //! through HTIF, and the two printouts must be identical.
 //!
 //! An integer sequence draws from RV64IM, Zba/Zbb/Zbc/Zbs, A (AMOs), loads
-//! and stores of every width into a scratch buffer, `lui`/`auipc`, and
+//! and stores of every width into a scratch buffer (some misaligned), `lui`/`auipc`, and
 //! forward branches and jumps; the assembler compresses what it can (RVC).
 //! An FP sequence mixes in F and D: arithmetic under every rounding mode,
 //! fused multiply-add, min/max, sign injection, compares, classification,
@@ -104,6 +104,16 @@ fn rd(r: &mut Rng) -> String {
 
 fn rs(r: &mut Rng) -> String {
     reg(r.below(32) as u32)
+}
+
+/// An offset into the scratch buffer for an access of `size` bytes:
+/// usually aligned, 1 in 8 misaligned (both emulators perform misaligned
+/// loads and stores to RAM).
+fn offset(r: &mut Rng, size: u64) -> u64 {
+    match r.below(8) {
+        0 => r.below(SCRATCH - size + 1),
+        _ => r.below(SCRATCH / size) * size,
+    }
 }
 
 const R_OPS: &[&str] = &[
@@ -325,13 +335,11 @@ fn sequence(seed: u64, len: usize, fp: bool) -> Vec<String> {
             },
             13..=14 => {
                 let &(op, size) = r.pick(LOADS);
-                let off = r.below(SCRATCH / size) * size;
-                format!("{op} {}, {off}({})", rd(&mut r), reg(BASE))
+                format!("{op} {}, {}({})", rd(&mut r), offset(&mut r, size), reg(BASE))
             }
             15..=16 => {
                 let &(op, size) = r.pick(STORES);
-                let off = r.below(SCRATCH / size) * size;
-                format!("{op} {}, {off}({})", rs(&mut r), reg(BASE))
+                format!("{op} {}, {}({})", rs(&mut r), offset(&mut r, size), reg(BASE))
             }
             17 => {
                 // An AMO at an aligned address: x26 is set right before.
@@ -397,7 +405,9 @@ fn program(seed: u64, body: &[String]) -> String {
         }
     }
     s.push_str("# --- dump\n        j dump_state\n");
-    s.push_str("        .data\n        .align 3\nscratch:\n");
+    // The scratch buffer straddles a page boundary, so misaligned accesses
+    // in its middle cross pages.
+    writeln!(s, "        .data\n        .balign 4096\n        .space 4096 - {}\nscratch:", SCRATCH / 2).unwrap();
     for _ in 0..SCRATCH / 8 {
         writeln!(s, "        .dword {:#x}", r.value()).unwrap();
     }
