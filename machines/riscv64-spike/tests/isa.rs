@@ -69,6 +69,8 @@ isa_tests!(
     pmp_partial,
     interrupts,
     htif,
+    #[ignore = "known bug: an instruction leaving its block with an exception status (ecall, ebreak, illegal) counts in minstret"]
+    zicntr_traps,
 );
 
 #[test]
