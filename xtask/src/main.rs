@@ -31,6 +31,7 @@ const COMPONENTS: &[&str] = &[
     "wemu-dev-virtio-rng",
     "wemu-dev-virtio-console",
     "wemu-machine-riscv64-spike",
+    "wemu-machine-riscv64-virt",
 ];
 /// The benchmarks: name, package, bench target.
 const BENCHES: &[(&str, &str, &str)] = &[("tci", "wemu-tci", "throughput"), ("exec", "wemu-exec", "exec")];

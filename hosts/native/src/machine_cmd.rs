@@ -92,8 +92,8 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
     }
     match o.machine.as_str() {
         "riscv64-spike" => {}
-        "" => return Err("name a machine with --machine (known: riscv64-spike)".into()),
-        m => return Err(format!("unknown machine `{m}` (known: riscv64-spike)")),
+        "" => return Err("name a machine with --machine (known: riscv64-spike, riscv64-virt)".into()),
+        m => return Err(format!("unknown machine `{m}` (known: riscv64-spike, riscv64-virt)")),
     }
     match bios.as_deref() {
         None | Some("none") => {}
@@ -123,6 +123,9 @@ impl std::fmt::Write for Stderr {
 }
 
 pub fn main(args: Vec<OsString>) -> Result<ExitCode, String> {
+    if crate::virt_cmd::wants(&args) {
+        return crate::virt_cmd::main(args);
+    }
     let o = parse_options(args)?;
     let name = o.kernel.display().to_string();
     let image = std::fs::read(&o.kernel).map_err(|e| format!("{name}: {e}"))?;

@@ -4,20 +4,27 @@
 //!   optimize it, and run it in the interpreter against a CPU-state block
 //!   and a flat guest memory, printing how it exited and the globals.
 //! * `wemu --machine riscv64-spike --bios none --kernel test.elf`: run a
-//!   bare-metal test image to its HTIF exit (see `machine_cmd`). More
-//!   machines (`riscv64-virt`, ...) join as they land.
+//!   bare-metal test image to its HTIF exit (see `machine_cmd`).
+//! * `wemu --machine riscv64-virt [--kernel Image ...]`: QEMU's riscv64
+//!   `virt` board with the terminal as its console (see `virt_cmd`).
 
 use std::process::ExitCode;
 
 mod ir_cmd;
 mod machine_cmd;
+mod virt_cmd;
 
 const USAGE: &str = "\
 usage: wemu --machine riscv64-spike [--bios none] --kernel FILE.elf [options]
+       wemu --machine riscv64-virt [-m MiB] [--bios FILE|none] [--kernel Image] [--initrd FILE]
+                                   [--append CMDLINE] [--icount N] [--stats]
        wemu ir FILE.ir [options]
 
 --machine runs a guest on a board; riscv64-spike runs a bare-metal RISC-V test
-(tohost/fromhost HTIF) and exits with its code (0: pass).
+(tohost/fromhost HTIF) and exits with its code (0: pass). riscv64-virt is QEMU's
+`virt` board with the terminal as its serial console (Ctrl-A x quits, Ctrl-A c
+prints a status line); without --kernel it boots the images `cargo xtask images`
+cached (OpenSBI, Debian's kernel, a busybox initramfs) and exits 0 on power-off.
 
 options:
   --max-insns N      stop with an error after N instructions (default 2G; k/M/G suffixes)

@@ -1,0 +1,424 @@
+//! `wemu --machine riscv64-virt ...`: QEMU's riscv64 `virt` board with
+//! the terminal as its serial console.
+//!
+//! ```text
+//! wemu --machine riscv64-virt [-m MiB] [--bios FILE|none] [--kernel Image]
+//!      [--initrd FILE] [--append "console=ttyS0 ..."] [--icount N] [--stats]
+//! ```
+//!
+//! Without `--kernel` it boots what `cargo xtask images` cached (OpenSBI,
+//! Debian's kernel, the busybox initramfs). The console is the terminal,
+//! in raw mode when standard input is one: keystrokes go to the guest,
+//! `Ctrl-A x` quits, `Ctrl-A c` prints a status line, `Ctrl-A Ctrl-A`
+//! sends a `Ctrl-A`. The process exits 0 when the guest powers off, with
+//! the finisher's failure code when it reports one, and 2 with a one-line
+//! message for bad options, unreadable files and emulation errors.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use wemu_dev_common::CharBackend;
+use wemu_exec::{Clock, HostClock};
+use wemu_machine_riscv64_virt::{Images, Virt, VirtConfig, VirtExit};
+
+/// Guest instructions per [`Virt::run`] call: how often input is polled
+/// and output flushed (about a millisecond in the interpreter).
+const SLICE: u64 = 1 << 17;
+/// Longest sleep while the hart waits without a timer (input wakes it
+/// earlier).
+const MAX_WAIT: Duration = Duration::from_millis(100);
+/// The command line for the cached images when none is given.
+const DEFAULT_APPEND: &str = "console=ttyS0 earlycon=sbi";
+
+/// The escape key (Ctrl-A) of the console, as QEMU's `-serial mon:stdio`.
+const ESCAPE: u8 = 0x01;
+
+struct Options {
+    ram_mib: u64,
+    bios: Option<PathBuf>,
+    kernel: Option<PathBuf>,
+    initrd: Option<PathBuf>,
+    append: Option<String>,
+    icount: Option<u8>,
+    max_insns: Option<u64>,
+    stats: bool,
+}
+
+/// The directory `cargo xtask images` writes the riscv64 images to.
+fn images_dir() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => {
+            std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir).join(".cache/wemu/target")
+        }
+    };
+    target.join("images/riscv64")
+}
+
+/// Whether `args` name the riscv64-virt machine.
+pub fn wants(args: &[OsString]) -> bool {
+    let mut it = args.iter().map(|a| a.to_str().unwrap_or(""));
+    while let Some(a) = it.next() {
+        match a {
+            "--machine" | "-M" => return it.next() == Some("riscv64-virt"),
+            _ if a == "--machine=riscv64-virt" || a == "-Mriscv64-virt" => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_args(args);
+    let mut o = Options {
+        ram_mib: 512,
+        bios: None,
+        kernel: None,
+        initrd: None,
+        append: None,
+        icount: None,
+        max_insns: None,
+        stats: false,
+    };
+    let value = |p: &mut lexopt::Parser| -> Result<String, String> {
+        p.value().map_err(|e| e.to_string())?.into_string().map_err(|v| format!("`{}` is not UTF-8", v.display()))
+    };
+    let path = |p: &mut lexopt::Parser| -> Result<PathBuf, String> {
+        Ok(PathBuf::from(p.value().map_err(|e| e.to_string())?))
+    };
+    let mut bios_none = false;
+    while let Some(arg) = p.next().map_err(|e| e.to_string())? {
+        match arg {
+            Long("machine") | Short('M') => {
+                value(&mut p)?;
+            }
+            Short('m') => {
+                let v = value(&mut p)?;
+                o.ram_mib =
+                    parse_ram(&v).ok_or_else(|| format!("-m `{v}`: expected MiB of RAM, 16 to 2048 (or 1G)"))?;
+            }
+            Long("bios") => {
+                let v = path(&mut p)?;
+                if v.as_os_str() == "none" {
+                    bios_none = true;
+                } else {
+                    o.bios = Some(v);
+                }
+            }
+            Long("kernel") => o.kernel = Some(path(&mut p)?),
+            Long("initrd") => o.initrd = Some(path(&mut p)?),
+            Long("append") => o.append = Some(value(&mut p)?),
+            Long("icount") => {
+                let v = value(&mut p)?;
+                let shift = v.parse::<u8>().ok().filter(|&s| s <= 10);
+                o.icount =
+                    Some(shift.ok_or_else(|| {
+                        format!("--icount `{v}`: expected a shift, 0 to 10 (2^N ns per instruction)")
+                    })?);
+            }
+            Long("max-insns") => {
+                let v = value(&mut p)?;
+                let n = v.replace('_', "").parse::<u64>().ok().filter(|&n| n > 0);
+                o.max_insns = Some(n.ok_or_else(|| format!("--max-insns `{v}`: expected a positive count"))?);
+            }
+            Long("drive") => return Err("--drive: riscv64-virt has no virtio-blk yet".into()),
+            Short('d') => return Err("-d: tracing is not available on riscv64-virt yet".into()),
+            Long("stats") => o.stats = true,
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    // Without a kernel, boot the cached images.
+    if o.kernel.is_none() {
+        let dir = images_dir();
+        let need = |name: &str| -> Result<PathBuf, String> {
+            let f = dir.join(name);
+            match f.is_file() {
+                true => Ok(f),
+                false => {
+                    Err(format!("no --kernel given and {} is missing: run `cargo xtask images` first", f.display()))
+                }
+            }
+        };
+        o.kernel = Some(need("Image")?);
+        if o.initrd.is_none() {
+            o.initrd = Some(need("initramfs.cpio.gz")?);
+        }
+        if o.bios.is_none() && !bios_none {
+            o.bios = Some(need("fw_dynamic.bin")?);
+        }
+        if o.append.is_none() {
+            o.append = Some(DEFAULT_APPEND.into());
+        }
+    } else if o.bios.is_none() && !bios_none {
+        let fw = images_dir().join("fw_dynamic.bin");
+        if !fw.is_file() {
+            return Err(format!(
+                "--bios: no firmware named and {} is missing (give --bios FILE or none)",
+                fw.display()
+            ));
+        }
+        o.bios = Some(fw);
+    }
+    Ok(o)
+}
+
+/// `-m`: MiB, or with a `M`/`G` suffix.
+fn parse_ram(s: &str) -> Option<u64> {
+    let (digits, mul) = match s.as_bytes().last()? {
+        b'M' | b'm' => (&s[..s.len() - 1], 1),
+        b'G' | b'g' => (&s[..s.len() - 1], 1024),
+        _ => (s, 1),
+    };
+    digits.parse::<u64>().ok()?.checked_mul(mul).filter(|&m| (16..=2048).contains(&m))
+}
+
+fn read(path: &Option<PathBuf>) -> Result<Option<Vec<u8>>, String> {
+    match path {
+        None => Ok(None),
+        Some(p) => std::fs::read(p).map(Some).map_err(|e| format!("{}: {e}", p.display())),
+    }
+}
+
+/// The host's monotonic clock.
+struct StdClock(Instant);
+
+impl HostClock for StdClock {
+    fn now_ns(&self) -> u64 {
+        self.0.elapsed().as_nanos() as u64
+    }
+}
+
+/// The guest's serial output: standard output (flushed by the loop).
+struct Stdout;
+
+impl CharBackend for Stdout {
+    fn write(&mut self, bytes: &[u8]) {
+        let _ = std::io::stdout().write_all(bytes);
+    }
+}
+
+/// What the terminal sends the loop.
+enum Input {
+    Bytes(Vec<u8>),
+    Quit,
+    Status,
+}
+
+/// Reads standard input on its own thread, interpreting the Ctrl-A
+/// escapes.
+fn spawn_input() -> Receiver<Input> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin();
+        let mut buf = [0u8; 256];
+        let mut escaped = false;
+        loop {
+            let n = match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            let mut bytes = Vec::with_capacity(n);
+            for &b in &buf[..n] {
+                if escaped {
+                    escaped = false;
+                    let msg = match b {
+                        b'x' | b'X' => Some(Input::Quit),
+                        b'c' | b'C' => Some(Input::Status),
+                        ESCAPE => {
+                            bytes.push(ESCAPE);
+                            None
+                        }
+                        _ => None,
+                    };
+                    if let Some(m) = msg {
+                        if !bytes.is_empty() && tx.send(Input::Bytes(std::mem::take(&mut bytes))).is_err() {
+                            return;
+                        }
+                        if tx.send(m).is_err() {
+                            return;
+                        }
+                    }
+                } else if b == ESCAPE {
+                    escaped = true;
+                } else {
+                    bytes.push(b);
+                }
+            }
+            if !bytes.is_empty() && tx.send(Input::Bytes(bytes)).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// The terminal in raw mode while this lives (when standard input is a
+/// terminal).
+struct RawMode(Option<libc::termios>);
+
+impl RawMode {
+    fn enter() -> RawMode {
+        // SAFETY: isatty, tcgetattr and tcsetattr only read and write the
+        // termios struct we pass, which lives on our stack.
+        unsafe {
+            if libc::isatty(0) != 1 {
+                return RawMode(None);
+            }
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(0, &mut t) != 0 {
+                return RawMode(None);
+            }
+            let saved = t;
+            libc::cfmakeraw(&mut t);
+            // Keep output post-processing off as well: the guest's tty
+            // sends CR LF itself.
+            if libc::tcsetattr(0, libc::TCSANOW, &t) != 0 {
+                return RawMode(None);
+            }
+            RawMode(Some(saved))
+        }
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        if let Some(t) = &self.0 {
+            // SAFETY: restores the settings read in `enter`.
+            unsafe {
+                libc::tcsetattr(0, libc::TCSANOW, t);
+            }
+        }
+    }
+}
+
+fn random_seed() -> Vec<u8> {
+    let mut seed = vec![0u8; 32];
+    if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut seed)).is_err() {
+        let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+        seed[..16].copy_from_slice(&t.to_le_bytes());
+    }
+    seed
+}
+
+struct Booted {
+    firmware: Option<Vec<u8>>,
+    kernel: Option<Vec<u8>>,
+    initrd: Option<Vec<u8>>,
+}
+
+fn build(o: &Options, b: &Booted) -> Result<Virt, String> {
+    let deterministic = o.icount.is_some();
+    let config = VirtConfig {
+        ram_size: o.ram_mib << 20,
+        bootargs: o.append.clone().unwrap_or_default(),
+        // A deterministic run sees a fixed date and seed (2025-01-01).
+        unix_time_ns: match deterministic {
+            true => 1_735_689_600_000_000_000,
+            false => SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64),
+        },
+        rng_seed: match deterministic {
+            true => (0..32).collect(),
+            false => random_seed(),
+        },
+    };
+    let images = Images { firmware: b.firmware.as_deref(), kernel: b.kernel.as_deref(), initrd: b.initrd.as_deref() };
+    let clock = match o.icount {
+        Some(shift) => Clock::deterministic(shift),
+        None => Clock::real_time(Box::new(StdClock(Instant::now()))),
+    };
+    Virt::new(&config, images, Box::new(Stdout), clock).map_err(|e| e.to_string())
+}
+
+fn status_line(virt: &Virt, start: Instant) -> String {
+    let s = virt.stats();
+    let secs = start.elapsed().as_secs_f64();
+    format!(
+        "\r\nwemu: {} instructions, {:.1} MIPS, {} blocks translated, uptime {secs:.1} s\r\n",
+        s.insns,
+        s.insns as f64 / secs.max(1e-9) / 1e6,
+        s.translations
+    )
+}
+
+pub fn main(args: Vec<OsString>) -> Result<ExitCode, String> {
+    let o = parse_options(args)?;
+    let booted = Booted { firmware: read(&o.bios)?, kernel: read(&o.kernel)?, initrd: read(&o.initrd)? };
+    let mut virt = build(&o, &booted)?;
+    let input = spawn_input();
+    let raw = RawMode::enter();
+    let start = Instant::now();
+    let result = run(&o, &booted, &mut virt, &input, start);
+    let _ = std::io::stdout().flush();
+    drop(raw);
+    if o.stats {
+        let s = virt.stats();
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!("wemu: {} instructions in {secs:.3} s ({:.1} MIPS)", s.insns, s.insns as f64 / secs.max(1e-9) / 1e6);
+    }
+    result
+}
+
+fn run(
+    o: &Options,
+    booted: &Booted,
+    virt: &mut Virt,
+    input: &Receiver<Input>,
+    start: Instant,
+) -> Result<ExitCode, String> {
+    let mut stdout = std::io::stdout();
+    let mut input_open = true;
+    loop {
+        // Host input first.
+        while input_open {
+            match input.try_recv() {
+                Ok(Input::Bytes(b)) => virt.push_input(&b),
+                Ok(Input::Quit) => return Ok(ExitCode::SUCCESS),
+                Ok(Input::Status) => {
+                    let _ = stdout.write_all(status_line(virt, start).as_bytes());
+                }
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => input_open = false,
+            }
+        }
+        if o.max_insns.is_some_and(|m| virt.stats().insns >= m) {
+            return Err(format!(
+                "stopped after {} instructions (--max-insns), pc {:#x}",
+                virt.stats().insns,
+                virt.state().pc()
+            ));
+        }
+        let exit = virt.run(SLICE);
+        let _ = stdout.flush();
+        match exit {
+            VirtExit::Running => {}
+            VirtExit::Halted { wait_ns } => {
+                let wait = wait_ns.map_or(MAX_WAIT, |ns| Duration::from_nanos(ns).min(MAX_WAIT));
+                if !input_open {
+                    std::thread::sleep(wait);
+                    continue;
+                }
+                match input.recv_timeout(wait) {
+                    Ok(Input::Bytes(b)) => virt.push_input(&b),
+                    Ok(Input::Quit) => return Ok(ExitCode::SUCCESS),
+                    Ok(Input::Status) => {
+                        let _ = stdout.write_all(status_line(virt, start).as_bytes());
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => input_open = false,
+                }
+            }
+            VirtExit::PowerOff { code: 0 } => return Ok(ExitCode::SUCCESS),
+            VirtExit::PowerOff { code } => {
+                eprintln!("wemu: the guest powered off with failure code {code}");
+                return Ok(ExitCode::from(u8::try_from(code).unwrap_or(255).max(1)));
+            }
+            VirtExit::Reset => *virt = build(o, booted)?,
+            VirtExit::Error(e) => return Err(format!("emulation failed: {e} (pc {:#x})", virt.state().pc())),
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Board tests with small hand-assembled bare-metal programs (`--bios
+//! none`: the ROM jumps to them at `0x8000_0000` in M-mode).
+
+use alloc::sync::Arc;
+
+use wemu_dev_common::CharBackend;
+
+use super::*;
+
+/// Console output shared with the test.
+#[derive(Clone, Default)]
+struct Out(Arc<Mutex<Vec<u8>>>);
+
+impl CharBackend for Out {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.lock().extend_from_slice(bytes)
+    }
+}
+
+// A few RV64I encodings.
+fn i_type(op: u32, f3: u32, rd: u32, rs1: u32, imm: i32) -> u32 {
+    ((imm as u32 & 0xfff) << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op
+}
+fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i_type(0x13, 0, rd, rs1, imm)
+}
+fn lui(rd: u32, imm20: u32) -> u32 {
+    (imm20 << 12) | (rd << 7) | 0x37
+}
+fn s_type(f3: u32, rs1: u32, rs2: u32, imm: i32) -> u32 {
+    let imm = imm as u32;
+    ((imm >> 5 & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | ((imm & 0x1f) << 7) | 0x23
+}
+fn sb(rs1: u32, rs2: u32, imm: i32) -> u32 {
+    s_type(0, rs1, rs2, imm)
+}
+fn sw(rs1: u32, rs2: u32, imm: i32) -> u32 {
+    s_type(2, rs1, rs2, imm)
+}
+fn sd(rs1: u32, rs2: u32, imm: i32) -> u32 {
+    s_type(3, rs1, rs2, imm)
+}
+fn ld(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i_type(0x03, 3, rd, rs1, imm)
+}
+fn lbu(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i_type(0x03, 4, rd, rs1, imm)
+}
+fn csrrw(rd: u32, csr: u32, rs1: u32) -> u32 {
+    (csr << 20) | (rs1 << 15) | (1 << 12) | (rd << 7) | 0x73
+}
+fn csrrs(rd: u32, csr: u32, rs1: u32) -> u32 {
+    (csr << 20) | (rs1 << 15) | (2 << 12) | (rd << 7) | 0x73
+}
+/// `auipc rd, imm20`: rd = pc + (imm20 << 12) (RAM addresses above 2 GiB
+/// need it: `lui` sign-extends on RV64).
+fn auipc(rd: u32, imm20: u32) -> u32 {
+    (imm20 << 12) | (rd << 7) | 0x17
+}
+fn jal(rd: u32, off: i32) -> u32 {
+    let o = off as u32;
+    ((o >> 20 & 1) << 31)
+        | ((o >> 1 & 0x3ff) << 21)
+        | ((o >> 11 & 1) << 20)
+        | ((o >> 12 & 0xff) << 12)
+        | (rd << 7)
+        | 0x6f
+}
+const WFI: u32 = 0x1050_0073;
+const MRET: u32 = 0x3020_0073;
+
+const T0: u32 = 5;
+const T1: u32 = 6;
+const A0: u32 = 10;
+const A1: u32 = 11;
+const A2: u32 = 12;
+const S0: u32 = 8;
+
+fn program(words: &[u32]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+fn board(code: &[u8], clock: Clock) -> (Virt, Out) {
+    let out = Out::default();
+    let config = VirtConfig { ram_size: 64 << 20, ..VirtConfig::default() };
+    let images = Images { kernel: Some(code), ..Images::default() };
+    let virt = Virt::new(&config, images, Box::new(out.clone()), clock).unwrap();
+    (virt, out)
+}
+
+fn run_to_exit(virt: &mut Virt, max_slices: u32) -> VirtExit {
+    for _ in 0..max_slices {
+        match virt.run(10_000) {
+            VirtExit::Running => {}
+            e => return e,
+        }
+    }
+    panic!("no exit; pc {:#x}", virt.state().pc());
+}
+
+/// t0 = the finisher; *t0 = 0x5555 (power off).
+fn power_off() -> [u32; 3] {
+    [lui(T0, 0x100), lui(T1, 0x5), addi(T1, T1, 0x555)]
+}
+
+#[test]
+fn a_program_prints_and_powers_off() {
+    let mut code = vec![
+        lui(S0, 0x10000), // s0 = UART
+        addi(T0, 0, b'o' as i32),
+        sb(S0, T0, 0),
+        addi(T0, 0, b'k' as i32),
+        sb(S0, T0, 0),
+    ];
+    code.extend(power_off());
+    code.push(sw(T0, T1, 0));
+    code.push(jal(0, 0));
+    let (mut virt, out) = board(&program(&code), Clock::deterministic(0));
+    assert_eq!(virt.layout().start, RAM_BASE);
+    assert_eq!(run_to_exit(&mut virt, 10), VirtExit::PowerOff { code: 0 });
+    assert_eq!(&*out.0.lock(), b"ok");
+}
+
+#[test]
+fn the_rom_passes_hart_id_device_tree_and_fw_dynamic_info() {
+    // Store a0, a1, a2 and the info's magic at 0x8000_1000, then fail
+    // with code 3 (so the exit carries a code).
+    let mut code = vec![
+        auipc(S0, 1), // 0x8000_1000
+        sd(S0, A0, 0),
+        sd(S0, A1, 8),
+        sd(S0, A2, 16),
+        ld(T0, A2, 0),
+        sd(S0, T0, 24),
+        lui(T0, 0x100),
+        lui(T1, 0x33), // 0x0003_3333: fail, code 3
+        addi(T1, T1, 0x333),
+    ];
+    code.push(sw(T0, T1, 0));
+    code.push(jal(0, 0));
+    let (mut virt, _) = board(&program(&code), Clock::deterministic(0));
+    assert_eq!(run_to_exit(&mut virt, 10), VirtExit::PowerOff { code: 3 });
+    let mut buf = [0u8; 32];
+    virt.space_mut().dma_read(0x8000_1000, &mut buf).unwrap();
+    let d = |i: usize| u64::from_le_bytes(buf[8 * i..8 * i + 8].try_into().unwrap());
+    let fdt = virt.layout().fdt;
+    assert_eq!([d(0), d(1), d(2), d(3)], [0, fdt, 0x1028, 0x4942_534f]);
+    // The device tree is there, with its magic.
+    let mut magic = [0u8; 4];
+    virt.space_mut().dma_read(fdt, &mut magic).unwrap();
+    assert_eq!(magic, [0xd0, 0x0d, 0xfe, 0xed]);
+    assert_eq!(fdt, 0x83e0_0000);
+}
+
+#[test]
+fn the_clint_timer_interrupts_a_waiting_hart() {
+    // mtvec = handler; mtimecmp = mtime + 1000; mie.MTIE; mstatus.MIE;
+    // wfi. The handler powers off.
+    let handler = 4 * 15;
+    let mut code = vec![
+        auipc(T0, 0), // 0x8000_0000
+        addi(T0, T0, handler),
+        csrrw(0, 0x305, T0), // mtvec
+        lui(S0, 0x2004),     // mtimecmp at 0x200_4000
+        lui(T0, 0x200c),
+        ld(T0, T0, -8), // mtime at 0x200_bff8
+        addi(T0, T0, 1000),
+        sd(S0, T0, 0),
+        addi(T0, 0, 0x80),
+        csrrs(0, 0x304, T0), // mie.MTIE
+        addi(T0, 0, 8),
+        csrrs(0, 0x300, T0), // mstatus.MIE
+        WFI,
+        jal(0, -4),
+        jal(0, 0),
+    ];
+    assert_eq!(code.len() * 4, handler as usize);
+    code.extend(power_off());
+    code.push(sw(T0, T1, 0));
+    code.push(MRET);
+    let (mut virt, _) = board(&program(&code), Clock::deterministic(0));
+    assert_eq!(run_to_exit(&mut virt, 100), VirtExit::PowerOff { code: 0 });
+    // The wait was skipped: about 1000 ticks of 100 ns passed.
+    assert!(virt.clock().now() >= 100_000, "{}", virt.clock().now());
+    assert!(virt.stats().insns < 1000);
+}
+
+#[test]
+fn uart_input_reaches_the_hart_through_the_plic() {
+    // PLIC: source 10 priority 1, enabled for context 0 (M), threshold
+    // 0; UART IER.ERBFI; mie.MEIE, mstatus.MIE; wfi. The handler claims,
+    // reads the byte, echoes it, completes, powers off.
+    let handler = 4 * 24;
+    let mut code = vec![
+        auipc(T0, 0), // 0x8000_0000
+        addi(T0, T0, handler),
+        csrrw(0, 0x305, T0), // mtvec
+        lui(S0, 0xc000),     // PLIC
+        addi(T0, 0, 1),
+        sw(S0, T0, 4 * 10), // priority[10] = 1
+        lui(T1, 0xc002),
+        addi(T0, 0, 1 << 10),
+        sw(T1, T0, 0), // enable[ctx 0] bit 10
+        lui(S0, 0x10000),
+        addi(T0, 0, 1),
+        sb(S0, T0, 1), // IER.ERBFI
+        lui(T0, 0x1),
+        addi(T0, T0, -0x800), // 0x800: MEIE
+        csrrs(0, 0x304, T0),
+        addi(T0, 0, 8),
+        csrrs(0, 0x300, T0), // mstatus.MIE
+        WFI,
+        jal(0, -4),
+    ];
+    while code.len() * 4 < handler as usize {
+        code.push(jal(0, 0));
+    }
+    code.extend([
+        lui(T1, 0xc200),
+        lw_(A0, T1, 4), // claim
+        lbu(A1, S0, 0), // the byte
+        sb(S0, A1, 0),  // echo
+        sw(T1, A0, 4),  // complete
+    ]);
+    code.extend(power_off());
+    code.push(sw(T0, T1, 0));
+    code.push(MRET);
+    let (mut virt, out) = board(&program(&code), Clock::deterministic(0));
+    let mut exit = VirtExit::Running;
+    for _ in 0..100 {
+        exit = virt.run(10_000);
+        if exit != VirtExit::Running {
+            break;
+        }
+    }
+    assert_eq!(exit, VirtExit::Halted { wait_ns: None }, "pc {:#x}", virt.state().pc());
+    virt.push_input(b"x");
+    assert_eq!(run_to_exit(&mut virt, 10), VirtExit::PowerOff { code: 0 });
+    assert_eq!(&*out.0.lock(), b"x");
+}
+
+fn lw_(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i_type(0x03, 2, rd, rs1, imm)
+}
+
+#[test]
+fn images_that_do_not_fit_are_refused() {
+    let config = VirtConfig { ram_size: 16 << 20, ..VirtConfig::default() };
+    let big = vec![0u8; 17 << 20];
+    let images = Images { kernel: Some(&big), ..Images::default() };
+    let e = Virt::new(&config, images, Box::new(wemu_dev_common::NullBackend), Clock::deterministic(0)).unwrap_err();
+    assert!(matches!(e, VirtError::DoesNotFit { what: "kernel", .. } | VirtError::Overlap { .. }), "{e}");
+    let images = Images { kernel: Some(b"\x7fELF...."), ..Images::default() };
+    let e = Virt::new(&config, images, Box::new(wemu_dev_common::NullBackend), Clock::deterministic(0)).unwrap_err();
+    assert!(matches!(e, VirtError::Format { what: "kernel", .. }), "{e}");
+    let bad = VirtConfig { ram_size: 3 << 19, ..VirtConfig::default() };
+    let e = Virt::new(&bad, Images::default(), Box::new(wemu_dev_common::NullBackend), Clock::deterministic(0));
+    assert!(matches!(e, Err(VirtError::BadRamSize(_))));
+}
