@@ -42,7 +42,11 @@ const USAGE: &str = "\
 usage: cargo xtask <job> [options]
 
 jobs:
-  run [FILE.ir [OPTS]] run an IR program through the interpreter (default: the fib example);
+  run [WEMU OPTS]      fetch the images (as `images`), then boot Debian's riscv64 kernel with
+                       OpenSBI and the busybox initramfs on riscv64-virt, the terminal as its
+                       console (Ctrl-A x quits); options go to `wemu --machine riscv64-virt`
+  run-ir [FILE.ir [OPTS]]
+                       run an IR program through the interpreter (default: the fib example);
                        options as for `wemu ir` (see `cargo run -p wemu-native -- help`)
   test [--fuzz-seconds N]
                        everything CI checks: rustfmt, clippy -D warnings, the no_std build,
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
+        Some("run-ir") => run_ir(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz::fuzz_cmd(&args[1..]),
@@ -144,7 +149,20 @@ fn ensure_component(component: &str) -> Result<(), String> {
     run_cmd(&format!("rustup component add {component}"), Command::new("rustup").args(["component", "add", component]))
 }
 
+/// The main demo: Linux on riscv64-virt, on the terminal.
 fn run(args: &[String]) -> Result<(), String> {
+    images::images_cmd(&[])?;
+    let mut c = cargo(None);
+    c.args(["run", "--quiet", "--release", "-p", "wemu-native", "--", "--machine", "riscv64-virt"]).args(args);
+    // The guest's exit status is wemu's; the console is the terminal.
+    let status = c.status().map_err(|e| format!("wemu: cannot start: {e}"))?;
+    match status.success() {
+        true => Ok(()),
+        false => Err(format!("wemu: {status}")),
+    }
+}
+
+fn run_ir(args: &[String]) -> Result<(), String> {
     let mut c = cargo(None);
     c.args(["run", "--quiet", "--release", "-p", "wemu-native", "--", "ir"]);
     if args.is_empty() {
@@ -194,6 +212,12 @@ fn test(args: &[String]) -> Result<(), String> {
     }
     run_cmd(&format!("no_std build of the components for {BARE_METAL}"), &mut nostd)?;
     run_cmd("tests", cargo(None).args(["test", "--workspace", "--features", "wemu-ir/arbitrary"]))?;
+    // Linux on riscv64-virt needs the images and an optimized build.
+    images::images_cmd(&[])?;
+    run_cmd(
+        "boot test: Debian Linux on riscv64-virt to a shell",
+        cargo(None).args(["test", "--release", "-p", "wemu-native", "--test", "boot_linux"]),
+    )?;
     for &(name, package, target) in BENCHES {
         run_cmd(
             &format!("{name} benchmark smoke run"),

@@ -1,0 +1,153 @@
+//! Boots Debian's riscv64 kernel with the busybox initramfs on
+//! `wemu --machine riscv64-virt` (OpenSBI first), talks to the shell over
+//! the serial console and powers off.
+//!
+//! It needs the images of `cargo xtask images` and an optimized build
+//! (`cargo test --release -p wemu-native --test boot_linux`, which
+//! `cargo xtask test` runs); without either it passes with a loud
+//! message saying it did not run.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The most the boot may take to reach the prompt (about 30 s on a
+/// 2-core machine with nothing else running).
+const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
+/// The most a command may take to answer.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn images_dir() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/wemu/target"),
+    };
+    target.join("images/riscv64")
+}
+
+/// A running `wemu` whose console output collects in a buffer.
+struct Guest {
+    child: Child,
+    stdin: ChildStdin,
+    output: Arc<Mutex<Vec<u8>>>,
+    /// How much of the output earlier waits consumed.
+    seen: usize,
+    start: Instant,
+}
+
+impl Guest {
+    fn boot(args: &[&str]) -> Guest {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wemu"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start wemu");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let out = output.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                out.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Guest { child, stdin, output, seen: 0, start: Instant::now() }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    /// Waits until `needle` appears in the output after what earlier waits
+    /// consumed; consumes up to its end.
+    fn wait_for(&mut self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = {
+                let out = self.output.lock().unwrap();
+                let rest = &out[self.seen.min(out.len())..];
+                rest.windows(needle.len()).position(|w| w == needle.as_bytes()).map(|i| self.seen + i + needle.len())
+            };
+            if let Some(end) = found {
+                self.seen = end;
+                eprintln!("boot_linux: `{}` after {:.1} s", needle.escape_debug(), self.start.elapsed().as_secs_f64());
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("wemu exited ({status}) before `{needle}`; output:\n{}", self.text());
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("no `{needle}` within {timeout:?}; output:\n{}", self.text());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn type_line(&mut self, line: &str) {
+        self.stdin.write_all(line.as_bytes()).unwrap();
+        self.stdin.write_all(b"\n").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("wemu did not exit within {timeout:?}; output:\n{}", self.text());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Guest {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn debian_linux_boots_to_a_shell_and_powers_off() {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "\n*** boot_linux: SKIPPED: a debug build is too slow to boot Linux; run \
+             `cargo test --release -p wemu-native --test boot_linux` (cargo xtask test does) ***\n"
+        );
+        return;
+    }
+    let dir = images_dir();
+    if !["Image", "initramfs.cpio.gz", "fw_dynamic.bin"].iter().all(|f| dir.join(f).is_file()) {
+        eprintln!("\n*** boot_linux: SKIPPED: no images in {}; run `cargo xtask images` ***\n", dir.display());
+        return;
+    }
+    let mut guest = Guest::boot(&["--machine", "riscv64-virt", "-m", "256", "--stats"]);
+    guest.wait_for("OpenSBI v", BOOT_TIMEOUT);
+    guest.wait_for("Linux version", BOOT_TIMEOUT);
+    guest.wait_for("wemu: init started", BOOT_TIMEOUT);
+    // busybox's prompt, which it follows with a cursor position query
+    // (ESC [ 6 n) that goes unanswered.
+    guest.wait_for("~ # ", BOOT_TIMEOUT);
+    guest.type_line("uname -m; echo $((6*7))");
+    guest.wait_for("\nriscv64\r\n", COMMAND_TIMEOUT);
+    guest.wait_for("42\r\n", COMMAND_TIMEOUT);
+    guest.wait_for("~ # ", COMMAND_TIMEOUT);
+    guest.type_line("poweroff");
+    guest.wait_for("reboot: Power down", COMMAND_TIMEOUT);
+    let status = guest.wait_exit(COMMAND_TIMEOUT);
+    assert!(status.success(), "wemu exited with {status}; output:\n{}", guest.text());
+    eprintln!("boot_linux: powered off after {:.1} s", guest.start.elapsed().as_secs_f64());
+}
