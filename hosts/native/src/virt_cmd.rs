@@ -3,8 +3,14 @@
 //!
 //! ```text
 //! wemu --machine riscv64-virt [-m MiB] [--bios FILE|none] [--kernel Image]
-//!      [--initrd FILE] [--append "console=ttyS0 ..."] [--icount N] [--stats]
+//!      [--initrd FILE] [--append "console=ttyS0 ..."] [--drive file=IMG[,format=raw][,readonly=on]]
+//!      [--icount N] [--stats]
 //! ```
+//!
+//! Each `--drive` is a virtio-blk disk (`/dev/vda`, `/dev/vdb`, ... in
+//! order) over a raw image file, written in place; a virtio-rng device
+//! gives the guest entropy (the host's, or a fixed sequence with
+//! `--icount`).
 //!
 //! Without `--kernel` it boots what `cargo xtask images` cached (OpenSBI,
 //! Debian's kernel, the busybox initramfs). The console is the terminal,
@@ -22,8 +28,10 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use wemu_dev_common::CharBackend;
+use wemu_dev_virtio_blk::{BlockBackend, BlockError};
+use wemu_dev_virtio_rng::{EntropySource, Xoshiro256StarStar};
 use wemu_exec::{Clock, HostClock};
-use wemu_machine_riscv64_virt::{Images, Virt, VirtConfig, VirtExit};
+use wemu_machine_riscv64_virt::{Images, Virt, VirtConfig, VirtExit, VirtioDev};
 
 /// Guest instructions per [`Virt::run`] call: how often input is polled
 /// and output flushed (about a millisecond in the interpreter).
@@ -46,6 +54,84 @@ struct Options {
     icount: Option<u8>,
     max_insns: Option<u64>,
     stats: bool,
+    drives: Vec<Drive>,
+}
+
+/// A `--drive`.
+#[derive(Clone, Debug)]
+struct Drive {
+    file: PathBuf,
+    read_only: bool,
+}
+
+/// Parses `--drive file=PATH[,format=raw][,readonly=on|off][,if=virtio]`
+/// (or a bare path).
+fn parse_drive(v: &str) -> Result<Drive, String> {
+    if !v.contains('=') {
+        return Ok(Drive { file: PathBuf::from(v), read_only: false });
+    }
+    let mut file = None;
+    let mut read_only = false;
+    for item in v.split(',') {
+        match item.split_once('=') {
+            Some(("file", f)) if !f.is_empty() => file = Some(PathBuf::from(f)),
+            Some(("format", "raw")) | Some(("if", "virtio")) => {}
+            Some(("format", f)) => return Err(format!("--drive: format `{f}` is not supported (only raw)")),
+            Some(("readonly", "on")) => read_only = true,
+            Some(("readonly", "off")) => read_only = false,
+            _ => return Err(format!("--drive: `{item}` not understood (file=PATH,format=raw,readonly=on)")),
+        }
+    }
+    let file = file.ok_or("--drive: no file=PATH given")?;
+    Ok(Drive { file, read_only })
+}
+
+/// A raw disk image file.
+struct FileDisk {
+    file: std::fs::File,
+    len: u64,
+    read_only: bool,
+}
+
+impl FileDisk {
+    fn open(d: &Drive) -> Result<FileDisk, String> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(!d.read_only)
+            .open(&d.file)
+            .map_err(|e| format!("{}: {e}", d.file.display()))?;
+        let len = file.metadata().map_err(|e| format!("{}: {e}", d.file.display()))?.len();
+        Ok(FileDisk { file, len, read_only: d.read_only })
+    }
+}
+
+impl BlockBackend for FileDisk {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_only(&self) -> bool {
+        self.read_only
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), BlockError> {
+        std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset).map_err(|_| BlockError)
+    }
+    fn write_at(&mut self, offset: u64, buf: &[u8]) -> Result<(), BlockError> {
+        std::os::unix::fs::FileExt::write_all_at(&self.file, buf, offset).map_err(|_| BlockError)
+    }
+    fn flush(&mut self) -> Result<(), BlockError> {
+        self.file.sync_data().map_err(|_| BlockError)
+    }
+}
+
+/// The host's entropy.
+struct HostEntropy(Option<std::fs::File>, Xoshiro256StarStar);
+
+impl EntropySource for HostEntropy {
+    fn fill(&mut self, buf: &mut [u8]) {
+        if self.0.as_mut().is_none_or(|f| f.read_exact(buf).is_err()) {
+            self.1.fill(buf);
+        }
+    }
 }
 
 /// The directory `cargo xtask images` writes the riscv64 images to.
@@ -84,6 +170,7 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
         icount: None,
         max_insns: None,
         stats: false,
+        drives: Vec::new(),
     };
     let value = |p: &mut lexopt::Parser| -> Result<String, String> {
         p.value().map_err(|e| e.to_string())?.into_string().map_err(|v| format!("`{}` is not UTF-8", v.display()))
@@ -126,7 +213,7 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
                 let n = v.replace('_', "").parse::<u64>().ok().filter(|&n| n > 0);
                 o.max_insns = Some(n.ok_or_else(|| format!("--max-insns `{v}`: expected a positive count"))?);
             }
-            Long("drive") => return Err("--drive: riscv64-virt has no virtio-blk yet".into()),
+            Long("drive") => o.drives.push(parse_drive(&value(&mut p)?)?),
             Short('d') => return Err("-d: tracing is not available on riscv64-virt yet".into()),
             Long("stats") => o.stats = true,
             other => return Err(other.unexpected().to_string()),
@@ -331,7 +418,17 @@ fn build(o: &Options, b: &Booted) -> Result<Virt, String> {
         Some(shift) => Clock::deterministic(shift),
         None => Clock::real_time(Box::new(StdClock(Instant::now()))),
     };
-    Virt::new(&config, images, Box::new(Stdout), clock).map_err(|e| e.to_string())
+    let mut virtio = Vec::new();
+    for (i, d) in o.drives.iter().enumerate() {
+        let serial = format!("wemu-vd{}", (b'a' + i as u8) as char).into_bytes();
+        virtio.push(VirtioDev::Blk { backend: Box::new(FileDisk::open(d)?), serial });
+    }
+    let host = match deterministic {
+        true => None,
+        false => std::fs::File::open("/dev/urandom").ok(),
+    };
+    virtio.push(VirtioDev::Rng(Box::new(HostEntropy(host, Xoshiro256StarStar::new(0x5eed)))));
+    Virt::new(&config, images, Box::new(Stdout), virtio, clock).map_err(|e| e.to_string())
 }
 
 fn status_line(virt: &Virt, start: Instant) -> String {

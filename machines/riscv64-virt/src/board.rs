@@ -21,9 +21,9 @@ use wemu_softmmu::AddressSpace;
 /// A device shared between the address space (through this forwarder)
 /// and the board.
 #[derive(Debug)]
-pub struct Shared<T>(pub Arc<Mutex<T>>);
+pub struct Shared<T: ?Sized>(pub Arc<Mutex<T>>);
 
-impl<T> Clone for Shared<T> {
+impl<T: ?Sized> Clone for Shared<T> {
     fn clone(&self) -> Self {
         Shared(self.0.clone())
     }
@@ -33,13 +33,15 @@ impl<T> Shared<T> {
     pub fn new(device: T) -> Shared<T> {
         Shared(Arc::new(Mutex::new(device)))
     }
+}
 
+impl<T: ?Sized> Shared<T> {
     pub fn lock(&self) -> spin::MutexGuard<'_, T> {
         self.0.lock()
     }
 }
 
-impl<T: MmioDevice> MmioDevice for Shared<T> {
+impl<T: MmioDevice + ?Sized> MmioDevice for Shared<T> {
     fn read(&mut self, offset: u64, size: MemSize) -> Result<u64, BusError> {
         self.0.lock().read(offset, size)
     }

@@ -11,6 +11,8 @@
 //! * the CLINT-compatible ACLINT (`mtime`, `mtimecmp`, `msip`), the PLIC,
 //!   an NS16550A UART on PLIC source 10, a Goldfish RTC on source 11, and
 //!   the SiFive test finisher (power off, reboot);
+//! * virtio-mmio slots ([`virtio`]) holding the block devices, entropy
+//!   sources and consoles the host asks for;
 //! * a device tree generated at boot ([`fdt`]) describing exactly these,
 //!   with the ISA the frontend implements.
 //!
@@ -39,6 +41,7 @@ pub mod boot;
 pub mod fdt;
 pub mod memmap;
 pub mod rom;
+pub mod virtio;
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -63,6 +66,8 @@ use wemu_softmmu::{AddressSpace, Arena, ArenaError, MapError};
 use board::{ACLINT_LINES, Board, DevClock, HartLines, LINES_PER_HART, PLIC_LINES, PlicSource, Shared, TimerDevice};
 pub use boot::{ImageHeader, Layout};
 use memmap::*;
+pub use virtio::VirtioDev;
+use virtio::{Kick, Slot};
 
 /// Arena bytes besides RAM and ROM: CPU state, TLB.
 const ARENA_OVERHEAD: u64 = 2 << 20;
@@ -115,6 +120,8 @@ pub enum VirtError {
     Format { what: &'static str, why: &'static str },
     /// An initrd without a kernel.
     InitrdWithoutKernel,
+    /// More virtio devices than slots.
+    TooManyVirtioDevices(usize),
     /// The host has no memory for the board.
     Arena(ArenaError),
     /// Building the address space failed (a bug).
@@ -133,6 +140,7 @@ impl fmt::Display for VirtError {
             VirtError::Overlap { first, second } => write!(f, "the {first} and the {second} overlap in RAM"),
             VirtError::Format { what, why } => write!(f, "the {what}: {why}"),
             VirtError::InitrdWithoutKernel => f.write_str("an initrd needs a kernel"),
+            VirtError::TooManyVirtioDevices(n) => write!(f, "{n} virtio devices: the board has {VIRTIO_SLOTS} slots"),
             VirtError::Arena(e) => e.fmt(f),
             VirtError::Map(e) => write!(f, "cannot build the memory map: {e}"),
             VirtError::Fdt(e) => write!(f, "cannot build the device tree: {e}"),
@@ -187,6 +195,9 @@ pub struct Virt {
     board: Board,
     uart: Shared<UartDev>,
     finisher: Shared<FinisherDev>,
+    /// The occupied virtio slots, and their queue-work lines (bit `slot`).
+    virtio: Vec<(usize, Shared<dyn Slot>)>,
+    kicks: IrqLevels,
     input: VecDeque<u8>,
     layout: Layout,
     fdt: Vec<u8>,
@@ -216,15 +227,20 @@ fn overlaps(a: (u64, u64), b: (u64, u64)) -> bool {
 }
 
 impl Virt {
-    /// A board booting `images`, its console on `console`, its time from
+    /// A board booting `images`, its serial console on `console`, with
+    /// `virtio` in the virtio-mmio slots from slot 0 on, its time from
     /// `clock` (`Clock::real_time` for interactive use,
     /// `Clock::deterministic` for reproducible runs).
     pub fn new(
         config: &VirtConfig,
         images: Images<'_>,
         console: Box<dyn CharBackend + Send>,
+        virtio: Vec<VirtioDev>,
         clock: Clock,
     ) -> Result<Virt, VirtError> {
+        if virtio.len() > VIRTIO_SLOTS {
+            return Err(VirtError::TooManyVirtioDevices(virtio.len()));
+        }
         let ram_size = config.ram_size;
         if !ram_size.is_multiple_of(1 << 20) || !(16 << 20..=MAX_RAM).contains(&ram_size) {
             return Err(VirtError::BadRamSize(ram_size));
@@ -256,7 +272,7 @@ impl Virt {
             harts: 1,
             bootargs: config.bootargs.clone(),
             initrd,
-            virtio_slots: Vec::new(),
+            virtio_slots: (0..virtio.len()).collect(),
             rng_seed: config.rng_seed.clone(),
         };
         let dtb = fdt::build(&params).map_err(|e| VirtError::Fdt(e.to_string()))?;
@@ -318,6 +334,15 @@ impl Virt {
         space.add_mmio(CLINT_BASE, CLINT_SIZE, Box::new(aclint.clone())).map_err(VirtError::Map)?;
         space.add_mmio(PLIC_BASE, PLIC_SIZE, Box::new(plic.clone())).map_err(VirtError::Map)?;
         space.add_mmio(UART_BASE, UART_SIZE, Box::new(uart.clone())).map_err(VirtError::Map)?;
+        let kicks = IrqLevels::new(VIRTIO_SLOTS as u32);
+        let mut slots = Vec::new();
+        for (slot, dev) in virtio.into_iter().enumerate() {
+            let irq = PlicSource { plic: plic.clone(), source: VIRTIO_IRQ + slot as u32 };
+            let kick = Kick { levels: kicks.clone(), slot: slot as u32, exit: vcpu.exit_request() };
+            let transport = Shared(virtio::transport(dev, irq, kick));
+            space.add_mmio(virtio_base(slot), VIRTIO_STRIDE, Box::new(transport.clone())).map_err(VirtError::Map)?;
+            slots.push((slot, transport));
+        }
         space.add_ram(RAM_BASE, ram_size).map_err(VirtError::Map)?;
 
         // The images.
@@ -346,6 +371,8 @@ impl Virt {
             board,
             uart,
             finisher,
+            virtio: slots,
+            kicks,
             input: VecDeque::new(),
             layout,
             fdt: dtb,
@@ -439,33 +466,62 @@ impl Virt {
         }
     }
 
+    /// Runs the virtio queues that were notified (and the consoles', if
+    /// `consoles`).
+    fn process_virtio(&mut self, consoles: bool) {
+        let kicked = self.kicks.word(0);
+        if kicked == 0 && !consoles {
+            return;
+        }
+        for (slot, transport) in &self.virtio {
+            let mut t = transport.lock();
+            if kicked & (1 << slot) != 0 || (consoles && t.is_console()) {
+                t.process(&mut self.space);
+            }
+        }
+    }
+
     /// Runs about `budget` guest instructions, or until the hart waits,
     /// the guest powers off, or the host's exit request.
     pub fn run(&mut self, budget: u64) -> VirtExit {
         self.feed_input();
-        let exit = self.vcpu.run(&mut self.space, &mut self.cache, &mut self.timers, &mut self.board, budget);
-        if let Some(action) = self.finisher.lock().take_action() {
-            return match action {
-                FinisherAction::Pass => VirtExit::PowerOff { code: 0 },
-                FinisherAction::Fail(code) => VirtExit::PowerOff { code: code.max(1) },
-                FinisherAction::Reset => VirtExit::Reset,
-            };
-        }
-        match exit {
-            RunExit::BudgetSpent | RunExit::ExitRequested => VirtExit::Running,
-            RunExit::Halted { deadline } => {
-                let clock = self.timers.clock();
-                match deadline {
-                    Some(d) if clock.is_deterministic() => {
-                        clock.warp_to(d);
-                        VirtExit::Running
-                    }
-                    Some(d) => VirtExit::Halted { wait_ns: Some(d.saturating_sub(clock.now())) },
-                    None => VirtExit::Halted { wait_ns: None },
-                }
+        self.process_virtio(true);
+        let end = self.vcpu.stats().insns.saturating_add(budget);
+        loop {
+            let left = end.saturating_sub(self.vcpu.stats().insns).max(1);
+            let exit = self.vcpu.run(&mut self.space, &mut self.cache, &mut self.timers, &mut self.board, left);
+            if let Some(action) = self.finisher.lock().take_action() {
+                return match action {
+                    FinisherAction::Pass => VirtExit::PowerOff { code: 0 },
+                    FinisherAction::Fail(code) => VirtExit::PowerOff { code: code.max(1) },
+                    FinisherAction::Reset => VirtExit::Reset,
+                };
             }
-            RunExit::Stopped(code) => VirtExit::PowerOff { code: code as u16 },
-            RunExit::Error(e) => VirtExit::Error(e),
+            // Virtio notifications end the loop's run early; serve them
+            // and go on with the slice.
+            let kicked = self.kicks.word(0) != 0;
+            self.process_virtio(false);
+            return match exit {
+                RunExit::ExitRequested if kicked && self.vcpu.stats().insns < end => continue,
+                RunExit::BudgetSpent | RunExit::ExitRequested => VirtExit::Running,
+                RunExit::Halted { deadline } => {
+                    // Processing may have raised the interrupt it waits for.
+                    if kicked {
+                        continue;
+                    }
+                    let clock = self.timers.clock();
+                    match deadline {
+                        Some(d) if clock.is_deterministic() => {
+                            clock.warp_to(d);
+                            VirtExit::Running
+                        }
+                        Some(d) => VirtExit::Halted { wait_ns: Some(d.saturating_sub(clock.now())) },
+                        None => VirtExit::Halted { wait_ns: None },
+                    }
+                }
+                RunExit::Stopped(code) => VirtExit::PowerOff { code: code as u16 },
+                RunExit::Error(e) => VirtExit::Error(e),
+            };
         }
     }
 }

@@ -84,7 +84,7 @@ fn board(code: &[u8], clock: Clock) -> (Virt, Out) {
     let out = Out::default();
     let config = VirtConfig { ram_size: 64 << 20, ..VirtConfig::default() };
     let images = Images { kernel: Some(code), ..Images::default() };
-    let virt = Virt::new(&config, images, Box::new(out.clone()), clock).unwrap();
+    let virt = Virt::new(&config, images, Box::new(out.clone()), Vec::new(), clock).unwrap();
     (virt, out)
 }
 
@@ -248,12 +248,98 @@ fn images_that_do_not_fit_are_refused() {
     let config = VirtConfig { ram_size: 16 << 20, ..VirtConfig::default() };
     let big = vec![0u8; 17 << 20];
     let images = Images { kernel: Some(&big), ..Images::default() };
-    let e = Virt::new(&config, images, Box::new(wemu_dev_common::NullBackend), Clock::deterministic(0)).unwrap_err();
+    let e = Virt::new(&config, images, Box::new(wemu_dev_common::NullBackend), Vec::new(), Clock::deterministic(0))
+        .unwrap_err();
     assert!(matches!(e, VirtError::DoesNotFit { what: "kernel", .. } | VirtError::Overlap { .. }), "{e}");
     let images = Images { kernel: Some(b"\x7fELF...."), ..Images::default() };
-    let e = Virt::new(&config, images, Box::new(wemu_dev_common::NullBackend), Clock::deterministic(0)).unwrap_err();
+    let e = Virt::new(&config, images, Box::new(wemu_dev_common::NullBackend), Vec::new(), Clock::deterministic(0))
+        .unwrap_err();
     assert!(matches!(e, VirtError::Format { what: "kernel", .. }), "{e}");
     let bad = VirtConfig { ram_size: 3 << 19, ..VirtConfig::default() };
-    let e = Virt::new(&bad, Images::default(), Box::new(wemu_dev_common::NullBackend), Clock::deterministic(0));
+    let e =
+        Virt::new(&bad, Images::default(), Box::new(wemu_dev_common::NullBackend), Vec::new(), Clock::deterministic(0));
     assert!(matches!(e, Err(VirtError::BadRamSize(_))));
+}
+
+/// The address space as a virtio driver sees it: one slot's registers,
+/// and RAM (both at once, as the driver helpers want them).
+struct Both<'a>(core::cell::RefCell<&'a mut AddressSpace>);
+struct Regs<'b, 'a>(&'b Both<'a>, u64);
+struct Ram<'b, 'a>(&'b Both<'a>);
+
+impl wemu_dev_common::MmioDevice for Regs<'_, '_> {
+    fn read(&mut self, offset: u64, size: wemu_ir::MemSize) -> Result<u64, wemu_softmmu::BusError> {
+        self.0.0.borrow_mut().read(self.1 + offset, size)
+    }
+    fn write(&mut self, offset: u64, size: wemu_ir::MemSize, value: u64) -> Result<(), wemu_softmmu::BusError> {
+        self.0.0.borrow_mut().write(self.1 + offset, size, value)
+    }
+}
+
+impl wemu_dev_virtio::GuestRam for Ram<'_, '_> {
+    fn read(&mut self, gpa: u64, buf: &mut [u8]) -> Result<(), wemu_softmmu::BusError> {
+        self.0.0.borrow_mut().dma_read(gpa, buf)
+    }
+    fn write(&mut self, gpa: u64, buf: &[u8]) -> Result<(), wemu_softmmu::BusError> {
+        self.0.0.borrow_mut().dma_write(gpa, buf)
+    }
+}
+
+#[test]
+fn a_virtio_notification_is_processed_and_interrupts_through_the_plic() {
+    use wemu_dev_virtio::driver::{self, DriverQueue};
+    use wemu_dev_virtio_rng::Xoshiro256StarStar;
+
+    // The hart just waits (no interrupt enabled): only the board works.
+    let code = program(&[WFI, jal(0, -4)]);
+    let config = VirtConfig { ram_size: 64 << 20, ..VirtConfig::default() };
+    let images = Images { kernel: Some(&code), ..Images::default() };
+    let disk = wemu_dev_virtio_blk::VecBackend::new(vec![0x5a; 4096]);
+    let virtio = vec![
+        VirtioDev::Blk { backend: Box::new(disk), serial: b"disk0".to_vec() },
+        VirtioDev::Rng(Box::new(Xoshiro256StarStar::new(1))),
+    ];
+    let mut virt =
+        Virt::new(&config, images, Box::new(wemu_dev_common::NullBackend), virtio, Clock::deterministic(0)).unwrap();
+    assert!(matches!(virt.run(1000), VirtExit::Halted { wait_ns: None }));
+
+    // Slot 1 (the entropy source): one 16-byte request.
+    let rings = 0x8100_0000;
+    let buf = 0x8200_0000;
+    let mut q = {
+        let both = Both(core::cell::RefCell::new(virt.space_mut()));
+        let (mut regs, mut ram) = (Regs(&both, virtio_base(1)), Ram(&both));
+        assert_eq!(driver::read32(&mut regs, 0x8), 4, "device id");
+        driver::init(&mut regs, 0).unwrap();
+        let mut q = DriverQueue::setup(&mut regs, &mut ram, 0, 16, rings).unwrap();
+        driver::driver_ok(&mut regs);
+        q.add(&mut ram, &[(buf, 16, true)]).unwrap();
+        q.notify(&mut regs);
+        q
+    };
+    // The board serves the notification at its next run and raises PLIC
+    // source 2 (slot 1).
+    assert!(matches!(virt.run(1000), VirtExit::Halted { .. }));
+    let space = virt.space_mut();
+    assert_eq!(q.pop_used(space), Some((0, 16)));
+    let pending = space.read(PLIC_BASE + wemu_dev_plic::PENDING_BASE, wemu_ir::MemSize::B4).unwrap();
+    assert_eq!(pending, 1 << (VIRTIO_IRQ + 1));
+    let mut random = [0u8; 16];
+    space.dma_read(buf, &mut random).unwrap();
+    assert_ne!(random, [0; 16]);
+}
+
+#[test]
+fn the_device_tree_lists_the_virtio_slots_in_use() {
+    let code = program(&[jal(0, 0)]);
+    let config = VirtConfig { ram_size: 64 << 20, ..VirtConfig::default() };
+    let images = Images { kernel: Some(&code), ..Images::default() };
+    let virtio = vec![VirtioDev::Rng(Box::new(wemu_dev_virtio_rng::Xoshiro256StarStar::new(1)))];
+    let virt =
+        Virt::new(&config, images, Box::new(wemu_dev_common::NullBackend), virtio, Clock::deterministic(0)).unwrap();
+    let has = |s: &[u8]| virt.fdt().windows(s.len()).any(|w| w == s);
+    assert!(has(b"virtio_mmio@10001000\0"));
+    assert!(!has(b"virtio_mmio@10002000\0"));
+    assert!(has(b"serial@10000000\0") && has(b"plic@c000000\0") && has(b"clint@2000000\0"));
+    assert!(has(wemu_guest_riscv64::isa::ISA_STRING.as_bytes()));
 }
