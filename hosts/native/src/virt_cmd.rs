@@ -4,7 +4,7 @@
 //! ```text
 //! wemu --machine riscv64-virt [-m MiB] [--bios FILE|none] [--kernel Image]
 //!      [--initrd FILE] [--append "console=ttyS0 ..."] [--drive file=IMG[,format=raw][,readonly=on]]
-//!      [--icount N] [--stats]
+//!      [--icount N] [-d in_asm,int,...] [--stats]
 //! ```
 //!
 //! Each `--drive` is a virtio-blk disk (`/dev/vda`, `/dev/vdb`, ... in
@@ -32,6 +32,7 @@ use wemu_dev_virtio_blk::{BlockBackend, BlockError};
 use wemu_dev_virtio_rng::{EntropySource, Xoshiro256StarStar};
 use wemu_exec::{Clock, HostClock};
 use wemu_machine_riscv64_virt::{Images, Virt, VirtConfig, VirtExit, VirtioDev};
+use wemu_trace::{Categories, TextTracer};
 
 /// Guest instructions per [`Virt::run`] call: how often input is polled
 /// and output flushed (about a millisecond in the interpreter).
@@ -55,6 +56,7 @@ struct Options {
     max_insns: Option<u64>,
     stats: bool,
     drives: Vec<Drive>,
+    trace: Categories,
 }
 
 /// A `--drive`.
@@ -171,6 +173,7 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
         max_insns: None,
         stats: false,
         drives: Vec::new(),
+        trace: Categories::NONE,
     };
     let value = |p: &mut lexopt::Parser| -> Result<String, String> {
         p.value().map_err(|e| e.to_string())?.into_string().map_err(|v| format!("`{}` is not UTF-8", v.display()))
@@ -214,7 +217,10 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
                 o.max_insns = Some(n.ok_or_else(|| format!("--max-insns `{v}`: expected a positive count"))?);
             }
             Long("drive") => o.drives.push(parse_drive(&value(&mut p)?)?),
-            Short('d') => return Err("-d: tracing is not available on riscv64-virt yet".into()),
+            Short('d') => {
+                let v = value(&mut p)?;
+                o.trace |= Categories::parse(&v).map_err(|e| format!("-d `{v}`: {e}"))?;
+            }
             Long("stats") => o.stats = true,
             other => return Err(other.unexpected().to_string()),
         }
@@ -286,6 +292,15 @@ struct Stdout;
 impl CharBackend for Stdout {
     fn write(&mut self, bytes: &[u8]) {
         let _ = std::io::stdout().write_all(bytes);
+    }
+}
+
+/// Trace lines: standard error.
+struct Stderr;
+
+impl std::fmt::Write for Stderr {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        std::io::stderr().write_all(s.as_bytes()).map_err(|_| std::fmt::Error)
     }
 }
 
@@ -428,17 +443,22 @@ fn build(o: &Options, b: &Booted) -> Result<Virt, String> {
         false => std::fs::File::open("/dev/urandom").ok(),
     };
     virtio.push(VirtioDev::Rng(Box::new(HostEntropy(host, Xoshiro256StarStar::new(0x5eed)))));
-    Virt::new(&config, images, Box::new(Stdout), virtio, clock).map_err(|e| e.to_string())
+    let mut virt = Virt::new(&config, images, Box::new(Stdout), virtio, clock).map_err(|e| e.to_string())?;
+    if o.trace != Categories::NONE {
+        virt.vcpu_mut().set_tracer(Some(Box::new(TextTracer::new(Stderr, o.trace))));
+    }
+    Ok(virt)
 }
 
 fn status_line(virt: &Virt, start: Instant) -> String {
     let s = virt.stats();
     let secs = start.elapsed().as_secs_f64();
     format!(
-        "\r\nwemu: {} instructions, {:.1} MIPS, {} blocks translated, uptime {secs:.1} s\r\n",
+        "\r\nwemu: {} instructions, {:.1} MIPS, {} blocks translated, uptime {secs:.1} s, pc {:#x}\r\n",
         s.insns,
         s.insns as f64 / secs.max(1e-9) / 1e6,
-        s.translations
+        s.translations,
+        virt.state().pc()
     )
 }
 
