@@ -44,10 +44,14 @@ struct Sys {
 
 impl Sys {
     fn new(program: &[u8]) -> Sys {
+        Sys::with_clock(program, Clock::deterministic(0))
+    }
+
+    fn with_clock(program: &[u8], clock: Clock) -> Sys {
         let mut space = AddressSpace::new(Arena::new(16 << 20).unwrap());
         space.add_ram(RAM, RAM_SIZE).unwrap();
         space.dma_write(RAM, program).unwrap();
-        let mut timers = TimerQueue::new(Clock::deterministic(0));
+        let mut timers = TimerQueue::new(clock);
         let timebase = Timebase { clock: timers.clock().clone(), hz: HZ, stimecmp_timer: Some(timers.new_timer()) };
         let (cpu, walker, helpers) = Riscv64Cpu::parts(Some(timebase));
         let mut vcpu = Vcpu::new(0, cpu, walker, helpers, &mut space).unwrap();
@@ -140,4 +144,42 @@ fn sstc_timer_wakes_wfi() {
     assert_eq!(sys.x(S5), cause::SUPERVISOR_ECALL);
     // The interrupt was taken right after the wfi, which retired.
     assert_eq!(sys.x(S1), 0);
+}
+
+/// A host clock that advances 1 ns at every read, and counts the reads.
+struct CountingClock(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl wemu_exec::HostClock for CountingClock {
+    fn now_ns(&self) -> u64 {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[test]
+fn sstc_interrupts_running_code_without_reading_the_clock_at_every_block() {
+    use std::sync::atomic::Ordering::Relaxed;
+    // Real time: STIP follows the stimecmp timer, which the loop polls
+    // every few thousand instructions, instead of `time` read from the host
+    // at every block boundary (a host clock read per block cost a fifth of
+    // the run time of a Linux boot).
+    let reads = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let clock = Clock::real_time(Box::new(CountingClock(reads.clone())));
+    let mut sys = Sys::with_clock(include_bytes!("programs/sstc_busy.bin"), clock);
+    for _ in 0..10 {
+        assert_eq!(sys.run(100_000), RunExit::BudgetSpent);
+    }
+    // The spin loop ran through many block boundaries, with few clock
+    // reads (so little time passed: no interrupt yet).
+    let boundaries = sys.vcpu.stats().blocks;
+    let n = reads.load(Relaxed);
+    assert!(boundaries > 100_000, "{boundaries} blocks");
+    assert!(n < boundaries / 100, "{n} clock reads for {boundaries} blocks");
+    assert_eq!(sys.x(S2), 0);
+    // Time passes stimecmp: the interrupt comes within a timer poll.
+    reads.fetch_add(1_000_000, Relaxed);
+    let exit = sys.run(20_000);
+    assert!(matches!(exit, RunExit::BudgetSpent | RunExit::Halted { deadline: None }), "{exit:?}");
+    assert_eq!(sys.x(S2), INTERRUPT | 5);
+    assert_eq!(sys.x(S5), cause::SUPERVISOR_ECALL);
+    assert!(sys.x(S3) >= sys.x(S0) + 100_000);
 }
