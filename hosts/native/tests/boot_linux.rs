@@ -1,6 +1,7 @@
 //! Boots Debian's riscv64 kernel with the busybox initramfs on
 //! `wemu --machine riscv64-virt` (OpenSBI first), talks to the shell over
-//! the serial console and powers off.
+//! the serial console and powers off; and boots it twice in deterministic
+//! time (`--icount`), expecting the same console output byte for byte.
 //!
 //! It needs the images of `cargo xtask images` and an optimized build
 //! (`cargo test --release -p wemu-native --test boot_linux`, which
@@ -120,18 +121,26 @@ impl Drop for Guest {
     }
 }
 
-#[test]
-fn debian_linux_boots_to_a_shell_and_powers_off() {
+/// Whether the test can run; says loudly why not.
+fn can_boot() -> bool {
     if cfg!(debug_assertions) {
         eprintln!(
             "\n*** boot_linux: SKIPPED: a debug build is too slow to boot Linux; run \
              `cargo test --release -p wemu-native --test boot_linux` (cargo xtask test does) ***\n"
         );
-        return;
+        return false;
     }
     let dir = images_dir();
     if !["Image", "initramfs.cpio.gz", "fw_dynamic.bin"].iter().all(|f| dir.join(f).is_file()) {
         eprintln!("\n*** boot_linux: SKIPPED: no images in {}; run `cargo xtask images` ***\n", dir.display());
+        return false;
+    }
+    true
+}
+
+#[test]
+fn debian_linux_boots_to_a_shell_and_powers_off() {
+    if !can_boot() {
         return;
     }
     let mut guest = Guest::boot(&["--machine", "riscv64-virt", "-m", "256", "--stats"]);
@@ -150,4 +159,31 @@ fn debian_linux_boots_to_a_shell_and_powers_off() {
     let status = guest.wait_exit(COMMAND_TIMEOUT);
     assert!(status.success(), "wemu exited with {status}; output:\n{}", guest.text());
     eprintln!("boot_linux: powered off after {:.1} s", guest.start.elapsed().as_secs_f64());
+}
+
+/// The console output of a deterministic boot up to the first prompt.
+fn deterministic_boot() -> Vec<u8> {
+    let mut guest = Guest::boot(&["--machine", "riscv64-virt", "-m", "256", "--icount", "0"]);
+    guest.wait_for("~ # ", BOOT_TIMEOUT);
+    let out = guest.output.lock().unwrap()[..guest.seen].to_vec();
+    // Ctrl-A x: quit.
+    guest.stdin.write_all(b"\x01x").unwrap();
+    guest.stdin.flush().unwrap();
+    let status = guest.wait_exit(COMMAND_TIMEOUT);
+    assert!(status.success(), "wemu exited with {status}");
+    out
+}
+
+#[test]
+fn deterministic_boots_are_identical() {
+    if !can_boot() {
+        return;
+    }
+    let (a, b) = (deterministic_boot(), deterministic_boot());
+    assert!(a.windows(18).any(|w| w == b"wemu: init started"));
+    if a != b {
+        let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+        let show = |v: &[u8]| String::from_utf8_lossy(&v[at.saturating_sub(200)..(at + 200).min(v.len())]).into_owned();
+        panic!("the boots differ at byte {at}:\n--- first\n{}\n--- second\n{}", show(&a), show(&b));
+    }
 }
