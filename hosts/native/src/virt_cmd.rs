@@ -152,7 +152,7 @@ pub fn wants(args: &[OsString]) -> bool {
     let mut it = args.iter().map(|a| a.to_str().unwrap_or(""));
     while let Some(a) = it.next() {
         match a {
-            "--machine" | "-M" => return it.next() == Some("riscv64-virt"),
+            "--machine" | "-machine" | "-M" => return it.next() == Some("riscv64-virt"),
             _ if a == "--machine=riscv64-virt" || a == "-Mriscv64-virt" => return true,
             _ => {}
         }
@@ -160,8 +160,15 @@ pub fn wants(args: &[OsString]) -> bool {
     false
 }
 
+/// QEMU's single-dash long options, taken as their `--` forms.
+const QEMU_LONG: &[&str] = &["-smp", "-kernel", "-initrd", "-append", "-bios", "-drive", "-icount", "-machine"];
+
 fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
     use lexopt::prelude::*;
+    let args = args.into_iter().map(|a| match a.to_str() {
+        Some(s) if QEMU_LONG.contains(&s) => OsString::from(format!("-{s}")),
+        _ => a,
+    });
     let mut p = lexopt::Parser::from_args(args);
     let mut o = Options {
         ram_mib: 512,
@@ -222,6 +229,12 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
                 o.trace |= Categories::parse(&v).map_err(|e| format!("-d `{v}`: {e}"))?;
             }
             Long("stats") => o.stats = true,
+            Long("smp") => {
+                let v = value(&mut p)?;
+                if v != "1" {
+                    return Err(format!("-smp `{v}`: riscv64-virt has one hart so far"));
+                }
+            }
             other => return Err(other.unexpected().to_string()),
         }
     }

@@ -57,6 +57,10 @@ fn a_bare_metal_program_ends_with_the_finishers_status() {
     let (code, out, err) = run(&fail);
     assert_eq!((code, out.as_str()), (Some(3), "ok"), "{err}");
     assert!(err.contains("failure code 3"), "{err}");
+    // QEMU's spelling of the options works too.
+    let (code, out, err) =
+        wemu(&["-M", "riscv64-virt", "-smp", "1", "-bios", "none", "-kernel", pass.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (Some(0), "ok"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -79,6 +83,7 @@ fn bad_input_is_a_one_line_error() {
         (&["--kernel", prog, "--drive", &format!("file={prog},format=qcow2")], "format `qcow2`"),
         (&["--kernel", prog, "-d", "nope"], "-d `nope`"),
         (&["--kernel", prog, "--frobnicate"], "--frobnicate"),
+        (&["--kernel", prog, "-smp", "2"], "-smp `2`"),
     ];
     for (args, msg) in cases {
         let all: Vec<&str> = virt.iter().chain(args.iter()).copied().collect();
