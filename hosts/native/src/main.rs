@@ -17,7 +17,8 @@ mod virt_cmd;
 const USAGE: &str = "\
 usage: wemu --machine riscv64-spike [--bios none] --kernel FILE.elf [options]
        wemu --machine riscv64-virt [-m MiB] [--bios FILE|none] [--kernel Image] [--initrd FILE]
-                                   [--append CMDLINE] [--drive file=IMG,format=raw] [--icount N] [-d ITEMS] [--stats]
+                                   [--append CMDLINE] [--drive file=IMG,format=raw] [--virtio-rng] [--icount N]
+                                   [-d ITEMS] [--stats]
        wemu ir FILE.ir [options]
 
 --machine runs a guest on a board; riscv64-spike runs a bare-metal RISC-V test

@@ -4,13 +4,15 @@
 //! ```text
 //! wemu --machine riscv64-virt [-m MiB] [--bios FILE|none] [--kernel Image]
 //!      [--initrd FILE] [--append "console=ttyS0 ..."] [--drive file=IMG[,format=raw][,readonly=on]]
-//!      [--icount N] [-d in_asm,int,...] [--stats]
+//!      [--virtio-rng] [--icount N] [-d in_asm,int,...] [--stats]
 //! ```
 //!
 //! Each `--drive` is a virtio-blk disk (`/dev/vda`, `/dev/vdb`, ... in
-//! order) over a raw image file, written in place; a virtio-rng device
-//! gives the guest entropy (the host's, or a fixed sequence with
-//! `--icount`).
+//! order) over a raw image file, written in place; `--virtio-rng` adds a
+//! virtio-rng device giving the guest entropy (the host's, or a fixed
+//! sequence with `--icount`). With the cached images and virtio devices,
+//! the kernel's virtio and ext4 modules (`modules.cpio.gz`) are appended
+//! to the initramfs, whose `/init` loads those the devices need.
 //!
 //! Without `--kernel` it boots what `cargo xtask images` cached (OpenSBI,
 //! Debian's kernel, the busybox initramfs). The console is the terminal,
@@ -50,12 +52,15 @@ struct Options {
     ram_mib: u64,
     bios: Option<PathBuf>,
     kernel: Option<PathBuf>,
-    initrd: Option<PathBuf>,
+    /// The initrd: one file, or the cached initramfs with the cached
+    /// modules archive appended (the kernel unpacks both).
+    initrd: Vec<PathBuf>,
     append: Option<String>,
     icount: Option<u8>,
     max_insns: Option<u64>,
     stats: bool,
     drives: Vec<Drive>,
+    virtio_rng: bool,
     trace: Categories,
 }
 
@@ -174,12 +179,13 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
         ram_mib: 512,
         bios: None,
         kernel: None,
-        initrd: None,
+        initrd: Vec::new(),
         append: None,
         icount: None,
         max_insns: None,
         stats: false,
         drives: Vec::new(),
+        virtio_rng: false,
         trace: Categories::NONE,
     };
     let value = |p: &mut lexopt::Parser| -> Result<String, String> {
@@ -208,7 +214,7 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
                 }
             }
             Long("kernel") => o.kernel = Some(path(&mut p)?),
-            Long("initrd") => o.initrd = Some(path(&mut p)?),
+            Long("initrd") => o.initrd = vec![path(&mut p)?],
             Long("append") => o.append = Some(value(&mut p)?),
             Long("icount") => {
                 let v = value(&mut p)?;
@@ -229,6 +235,7 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
                 o.trace |= Categories::parse(&v).map_err(|e| format!("-d `{v}`: {e}"))?;
             }
             Long("stats") => o.stats = true,
+            Long("virtio-rng") => o.virtio_rng = true,
             Long("smp") => {
                 let v = value(&mut p)?;
                 if v != "1" {
@@ -251,8 +258,14 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
             }
         };
         o.kernel = Some(need("Image")?);
-        if o.initrd.is_none() {
-            o.initrd = Some(need("initramfs.cpio.gz")?);
+        if o.initrd.is_empty() {
+            o.initrd.push(need("initramfs.cpio.gz")?);
+            // The kernel's virtio and ext4 modules, which /init loads,
+            // when there are virtio devices (unpacking costs time).
+            let modules = dir.join("modules.cpio.gz");
+            if modules.is_file() && (o.virtio_rng || !o.drives.is_empty()) {
+                o.initrd.push(modules);
+            }
         }
         if o.bios.is_none() && !bios_none {
             o.bios = Some(need("fw_dynamic.bin")?);
@@ -451,11 +464,13 @@ fn build(o: &Options, b: &Booted) -> Result<Virt, String> {
         let serial = format!("wemu-vd{}", (b'a' + i as u8) as char).into_bytes();
         virtio.push(VirtioDev::Blk { backend: Box::new(FileDisk::open(d)?), serial });
     }
-    let host = match deterministic {
-        true => None,
-        false => std::fs::File::open("/dev/urandom").ok(),
-    };
-    virtio.push(VirtioDev::Rng(Box::new(HostEntropy(host, Xoshiro256StarStar::new(0x5eed)))));
+    if o.virtio_rng {
+        let host = match deterministic {
+            true => None,
+            false => std::fs::File::open("/dev/urandom").ok(),
+        };
+        virtio.push(VirtioDev::Rng(Box::new(HostEntropy(host, Xoshiro256StarStar::new(0x5eed)))));
+    }
     let mut virt = Virt::new(&config, images, Box::new(Stdout), virtio, clock).map_err(|e| e.to_string())?;
     if o.trace != Categories::NONE {
         virt.vcpu_mut().set_tracer(Some(Box::new(TextTracer::new(Stderr, o.trace))));
@@ -477,7 +492,12 @@ fn status_line(virt: &Virt, start: Instant) -> String {
 
 pub fn main(args: Vec<OsString>) -> Result<ExitCode, String> {
     let o = parse_options(args)?;
-    let booted = Booted { firmware: read(&o.bios)?, kernel: read(&o.kernel)?, initrd: read(&o.initrd)? };
+    let mut initrd: Option<Vec<u8>> = None;
+    for f in &o.initrd {
+        let data = std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?;
+        initrd.get_or_insert_with(Vec::new).extend_from_slice(&data);
+    }
+    let booted = Booted { firmware: read(&o.bios)?, kernel: read(&o.kernel)?, initrd };
     let mut virt = build(&o, &booted)?;
     let input = spawn_input();
     let raw = RawMode::enter();

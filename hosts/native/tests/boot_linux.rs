@@ -1,7 +1,10 @@
 //! Boots Debian's riscv64 kernel with the busybox initramfs on
 //! `wemu --machine riscv64-virt` (OpenSBI first), talks to the shell over
-//! the serial console and powers off; and boots it twice in deterministic
-//! time (`--icount`), expecting the same console output byte for byte.
+//! the serial console and powers off; boots it twice in deterministic
+//! time (`--icount`), expecting the same console output byte for byte; and
+//! boots it with a virtio-blk disk (an ext4 image made with e2fsprogs'
+//! `mkfs.ext4`) and virtio-rng, mounts the disk, reads a file the host put
+//! there and writes one the host then finds in the image.
 //!
 //! It needs the images of `cargo xtask images` and an optimized build
 //! (`cargo test --release -p wemu-native --test boot_linux`, which
@@ -186,4 +189,46 @@ fn deterministic_boots_are_identical() {
         let show = |v: &[u8]| String::from_utf8_lossy(&v[at.saturating_sub(200)..(at + 200).min(v.len())]).into_owned();
         panic!("the boots differ at byte {at}:\n--- first\n{}\n--- second\n{}", show(&a), show(&b));
     }
+}
+
+#[test]
+fn a_virtio_disk_is_mounted_read_and_written() {
+    if !can_boot() {
+        return;
+    }
+    if !images_dir().join("modules.cpio.gz").is_file() {
+        eprintln!("\n*** boot_linux: virtio disk SKIPPED: no modules.cpio.gz; run `cargo xtask images` ***\n");
+        return;
+    }
+    // An ext4 image with one file, made by e2fsprogs' mkfs.ext4 -d.
+    let dir = std::env::temp_dir().join(format!("wemu-boot-disk-{}", std::process::id()));
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("hello.txt"), "hello from the host\n").unwrap();
+    let image = dir.join("disk.img");
+    std::fs::File::create(&image).unwrap().set_len(32 << 20).unwrap();
+    let mkfs = Command::new("mkfs.ext4").arg("-q").arg("-F").arg("-d").arg(&files).arg(&image).status();
+    if !mkfs.is_ok_and(|s| s.success()) {
+        eprintln!("\n*** boot_linux: virtio disk SKIPPED: mkfs.ext4 (e2fsprogs) failed or is missing ***\n");
+        return;
+    }
+    let drive = format!("file={},format=raw", image.display());
+    let mut guest = Guest::boot(&["--machine", "riscv64-virt", "-m", "256", "--drive", &drive, "--virtio-rng"]);
+    guest.wait_for("~ # ", BOOT_TIMEOUT);
+    guest.type_line(
+        "mount /dev/vda /mnt && cat /mnt/hello.txt && echo written-in-guest > /mnt/new.txt && umount /mnt && \
+         echo UMOUNT-OK; cat /sys/block/vda/serial; echo; head -c 4 /dev/hwrng | wc -c",
+    );
+    guest.wait_for("\nhello from the host\r\n", COMMAND_TIMEOUT);
+    guest.wait_for("\nUMOUNT-OK\r\n", COMMAND_TIMEOUT);
+    guest.wait_for("wemu-vda\r\n", COMMAND_TIMEOUT);
+    guest.wait_for("4\r\n", COMMAND_TIMEOUT);
+    guest.wait_for("~ # ", COMMAND_TIMEOUT);
+    guest.type_line("poweroff");
+    let status = guest.wait_exit(COMMAND_TIMEOUT);
+    assert!(status.success(), "wemu exited with {status}; output:\n{}", guest.text());
+    // The file the guest wrote is in the image.
+    let disk = std::fs::read(&image).unwrap();
+    assert!(disk.windows(17).any(|w| w == b"written-in-guest\n"), "the guest's file is not in the image");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -20,6 +20,21 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 hostname wemu
+# Drivers the kernel has as modules (from modules.cpio.gz, when appended),
+# for the virtio devices the board has: disks get ext4 too.
+if [ -f /lib/modules/virtio_mmio.ko ] && ls /sys/bus/platform/devices | grep -q virtio_mmio; then
+    insmod /lib/modules/virtio_mmio.ko
+    for d in /sys/bus/virtio/devices/*/device; do
+        case $(cat $d) in
+        0x0002) set -- virtio_blk crc16 mbcache jbd2 ext4 ;;
+        0x0004) set -- virtio-rng ;;
+        *) set -- ;;
+        esac
+        for m in \"$@\"; do
+            insmod /lib/modules/$m.ko 2>/dev/null
+        done
+    done
+fi
 echo \"wemu: init started\"
 exec /sbin/init
 ";
@@ -44,7 +59,7 @@ const GROUP: &str = "root:x:0:\n";
 /// Everything that determines the initramfs besides busybox itself; part
 /// of the manifest's recipe, so a change here rebuilds the archive.
 pub fn recipe() -> String {
-    format!("initramfs v1\n{INIT}\n{INITTAB}\n{PROFILE}\n{PASSWD}\n{GROUP}")
+    format!("initramfs v2\n{INIT}\n{INITTAB}\n{PROFILE}\n{PASSWD}\n{GROUP}")
 }
 
 /// Checks that `elf` is a static ELF64 executable for `machine`.
@@ -113,6 +128,37 @@ pub fn build(busybox: &[u8]) -> Vec<u8> {
     let mut gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
     gz.write_all(&cpio(busybox)).expect("writing to memory");
     gz.finish().expect("writing to memory")
+}
+
+/// The modules archive: each module (`.ko`, or compressed `.ko.xz`,
+/// `.ko.zst`, `.ko.gz`) uncompressed in `lib/modules/`, named by its file
+/// name without the compression suffix, in a gzip'd newc cpio.
+pub fn modules(found: &[&super::deb::Found]) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut w = Writer::new();
+    w.dir("lib", 0o755);
+    w.dir("lib/modules", 0o755);
+    for f in found {
+        let file = f.path.rsplit('/').next().unwrap_or(&f.path);
+        let (name, mut reader): (&str, Box<dyn Read + '_>) = if let Some(n) = file.strip_suffix(".xz") {
+            (n, Box::new(liblzma::read::XzDecoder::new(&f.data[..])))
+        } else if let Some(n) = file.strip_suffix(".zst") {
+            (n, Box::new(ruzstd::decoding::StreamingDecoder::new(&f.data[..]).map_err(|e| format!("{file}: {e}"))?))
+        } else if let Some(n) = file.strip_suffix(".gz") {
+            (n, Box::new(flate2::read::GzDecoder::new(&f.data[..])))
+        } else {
+            (file, Box::new(&f.data[..]))
+        };
+        let mut ko = Vec::new();
+        reader.read_to_end(&mut ko).map_err(|e| format!("{file}: cannot decompress: {e}"))?;
+        if !ko.starts_with(b"\x7fELF") {
+            return Err(format!("{file}: not an ELF module"));
+        }
+        w.file(&format!("lib/modules/{name}"), 0o644, &ko);
+    }
+    let mut gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
+    gz.write_all(&w.finish()).expect("writing to memory");
+    Ok(gz.finish().expect("writing to memory"))
 }
 
 /// Re-reads a built initramfs: a well-formed archive with the entries the

@@ -9,7 +9,9 @@
 //! unpacks them and writes, under `<target dir>/images/<arch>/`:
 //! the kernel (`Image`; `bzImage` for x86_64), `initramfs.cpio.gz` (busybox
 //! and `/init`), firmware (`fw_dynamic.bin` for riscv64, `bios-256k.bin`
-//! for x86_64) or device trees, and `manifest.json` (per output: package,
+//! for x86_64) or device trees, for riscv64 `modules.cpio.gz` (the
+//! kernel's virtio and ext4 modules, from the kernel's own build, to append
+//! to the initramfs), and `manifest.json` (per output: package,
 //! version, .deb URL and SHA256, the path inside the package, the output's
 //! SHA256). Downloads are kept in `<target dir>/images/cache/`.
 //!
@@ -90,12 +92,29 @@ enum Kind {
     File,
     /// The found file is busybox; the output is the initramfs built around it.
     Initramfs,
+    /// Kernel modules: each of `paths` matches one module of the package;
+    /// the output is a gzip'd newc cpio holding them uncompressed in
+    /// `/lib/modules/`, to append to the initramfs (the kernel unpacks
+    /// concatenated archives). Its `/init` loads the ones it knows.
+    Modules,
 }
 
 /// Where Debian puts the kernel image, old layout and new.
 const KERNEL_PATHS: &[&str] =
     &["usr/lib/modules/*/vmlinuz", "usr/lib/modules/*/vmlinux", "boot/vmlinuz-*", "boot/vmlinux-*"];
 const BUSYBOX_PATHS: &[&str] = &["usr/bin/busybox", "bin/busybox"];
+/// The modules riscv64-virt's devices need that Debian's riscv64 kernel
+/// does not build in: the virtio-mmio transport, virtio-blk, virtio-rng,
+/// and ext4 with its dependencies (for disk images), in load order.
+const RISCV64_MODULES: &[&str] = &[
+    "usr/lib/modules/*/kernel/drivers/virtio/virtio_mmio.ko*",
+    "usr/lib/modules/*/kernel/drivers/block/virtio_blk.ko*",
+    "usr/lib/modules/*/kernel/drivers/char/hw_random/virtio-rng.ko*",
+    "usr/lib/modules/*/kernel/lib/crc/crc16.ko*",
+    "usr/lib/modules/*/kernel/fs/mbcache.ko*",
+    "usr/lib/modules/*/kernel/fs/jbd2/jbd2.ko*",
+    "usr/lib/modules/*/kernel/fs/ext4/ext4.ko*",
+];
 
 /// The architectures: each is an entry here. riscv64 is the one the
 /// machines boot so far; aarch64 (with the Raspberry Pi 3 A+ device tree)
@@ -129,6 +148,13 @@ const ARCHES: &[ArchSpec] = &[
                 follow: &[],
                 paths: BUSYBOX_PATHS,
                 kind: Kind::Initramfs,
+            },
+            Artifact {
+                output: "modules.cpio.gz",
+                package: "linux-image-riscv64",
+                follow: &["linux-modules-"],
+                paths: RISCV64_MODULES,
+                kind: Kind::Modules,
             },
         ],
     },
@@ -348,10 +374,24 @@ fn ensure(spec: &ArchSpec, opts: &Options, out_dir: &Path, cache: &Path) -> Resu
             continue;
         }
         // Which package: the one recorded, unless asked to look again.
-        let candidates = match prev {
+        let mut candidates = match prev {
             Some(p) if !opts.refresh => vec![Candidate { pkg: p.package.clone(), via: p.resolved_via.clone() }],
             _ => ctx.resolve(art)?,
         };
+        // Modules must come from the same kernel build as the image.
+        if matches!(art.kind, Kind::Modules)
+            && let Some(kernel) =
+                spec.artifacts.iter().zip(&records).find(|(a, _)| matches!(a.kind, Kind::Kernel { .. }))
+        {
+            let version = &kernel.1.package.version;
+            candidates.retain(|c| &c.pkg.version == version);
+            if candidates.is_empty() {
+                return Err(format!(
+                    "{}: no modules package of the kernel's version {version} in the index (run with --refresh)",
+                    art.output
+                ));
+            }
+        }
         if let Some(p) = prev
             && intact
             && candidates.iter().any(|c| c.pkg == p.package)
@@ -605,6 +645,33 @@ impl Ctx<'_> {
                 tried.push(cand.pkg.name.clone());
                 continue;
             };
+            if matches!(art.kind, Kind::Modules) {
+                let what = format!("{} from {} {}", art.output, cand.pkg.name, cand.pkg.version);
+                let mut modules = Vec::new();
+                for pat in art.paths {
+                    let m: Vec<&deb::Found> = found.iter().filter(|f| deb::glob_match(pat, &f.path)).collect();
+                    match m.as_slice() {
+                        [one] => modules.push(*one),
+                        [] => return Err(format!("{what}: no module matches {pat}")),
+                        _ => return Err(format!("{what}: several modules match {pat}")),
+                    }
+                }
+                let data = initramfs::modules(&modules).map_err(|e| format!("{what}: {e}"))?;
+                write_atomic(out_path, &data)?;
+                let names: Vec<&str> = modules.iter().map(|m| m.path.rsplit('/').next().unwrap_or(&m.path)).collect();
+                return Ok(ArtifactRecord {
+                    stamp: stamp(out_path),
+                    output: art.output.into(),
+                    size: data.len() as u64,
+                    sha256: sha256_hex(&data),
+                    package: cand.pkg.clone(),
+                    deb_url: format!("{}/{}", self.mirror, cand.pkg.filename),
+                    path_in_package: first.path.rsplit_once("/kernel/").map_or("", |(d, _)| d).to_string(),
+                    resolved_via: cand.via.clone(),
+                    note: Some(format!("uncompressed into /lib/modules/ of a gzip'd newc cpio: {}", names.join(", "))),
+                    recipe,
+                });
+            }
             if found.iter().any(|f| f.data != first.data) {
                 let paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
                 return Err(format!("{}: several different files match: {}", cand.pkg.name, paths.join(", ")));
@@ -650,6 +717,7 @@ impl Ctx<'_> {
                 Ok((image, note))
             }
             Kind::File => Ok((data.to_vec(), None)),
+            Kind::Modules => Err(format!("{what}: modules are built in `build`")),
             Kind::Initramfs => {
                 initramfs::check_static_elf(data, self.spec.elf_machine).map_err(|e| format!("{what}: {e}"))?;
                 let gz = initramfs::build(data);
@@ -725,6 +793,22 @@ mod tests {
         let fw_deb =
             make_deb(&make_tar(&[("./usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin", b"FW")], &[]), "gz");
         let bb_deb = make_deb(&make_tar(&[("./usr/bin/busybox", &busybox)], &[]), "xz");
+        // The modules, uncompressed (`.ko`): ELF headers are enough.
+        let k = "./usr/lib/modules/7.2-riscv64/kernel/";
+        let module_files: Vec<String> = [
+            "drivers/virtio/virtio_mmio.ko",
+            "drivers/block/virtio_blk.ko",
+            "drivers/char/hw_random/virtio-rng.ko",
+            "lib/crc/crc16.ko",
+            "fs/mbcache.ko",
+            "fs/jbd2/jbd2.ko",
+            "fs/ext4/ext4.ko",
+        ]
+        .iter()
+        .map(|m| format!("{k}{m}"))
+        .collect();
+        let modules: Vec<(&str, &[u8])> = module_files.iter().map(|f| (f.as_str(), &b"\x7fELF\x02\x01"[..])).collect();
+        let modules_deb = make_deb(&make_tar(&modules, &[]), "xz");
         let mut packages = String::new();
         let mut stanza = |name: &str, deps: &str, file: &str, deb: &[u8]| {
             packages += &format!(
@@ -739,7 +823,13 @@ mod tests {
             fs::write(p, deb).unwrap();
         };
         stanza("linux-image-riscv64", "linux-image-7.2-riscv64 (= 1.0-1)", "meta.deb", b"not a deb");
-        stanza("linux-image-7.2-riscv64", "initramfs-tools, linux-binary-7.2-riscv64", "img.deb", b"not a deb");
+        stanza(
+            "linux-image-7.2-riscv64",
+            "initramfs-tools, linux-binary-7.2-riscv64, linux-modules-7.2-riscv64",
+            "img.deb",
+            b"not a deb",
+        );
+        stanza("linux-modules-7.2-riscv64", "", "mod.deb", &modules_deb);
         stanza("linux-binary-7.2-riscv64", "", "bin.deb", &kernel_deb);
         stanza("opensbi", "", "fw.deb", &fw_deb);
         stanza("busybox-static", "", "bb.deb", &bb_deb);
@@ -769,7 +859,7 @@ mod tests {
         let gz = fs::read(dists.join("main/binary-riscv64/Packages.gz")).unwrap();
         let opts = Options { offline: true, ..Options::default() };
         let (m, built) = ensure(&ARCHES[0], &opts, &out, &cache).unwrap();
-        assert_eq!(built, 3);
+        assert_eq!(built, 4);
         assert_eq!(fs::read(out.join("Image")).unwrap(), image);
         assert_eq!(fs::read(out.join("fw_dynamic.bin")).unwrap(), b"FW");
         let k = &m.artifacts[0];
@@ -780,7 +870,19 @@ mod tests {
         assert_eq!(k.package.sha256, sha256_hex(&kernel_deb));
         assert_eq!(m.index.as_ref().unwrap().packages_sha256, sha256_hex(&gz));
         let on_disk: Manifest = serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
-        assert_eq!(on_disk.artifacts.len(), 3);
+        assert_eq!(on_disk.artifacts.len(), 4);
+        // The modules, uncompressed in /lib/modules of their own archive.
+        let mods = &m.artifacts[3];
+        assert_eq!(mods.package.name, "linux-modules-7.2-riscv64");
+        let mut raw = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&fs::read(out.join("modules.cpio.gz")).unwrap()[..]),
+            &mut raw,
+        )
+        .unwrap();
+        let names: Vec<String> = cpio::parse(&raw).unwrap().into_iter().map(|e| e.name).collect();
+        assert!(names.iter().any(|n| n == "lib/modules/virtio_mmio.ko"), "{names:?}");
+        assert!(names.iter().any(|n| n == "lib/modules/ext4.ko"), "{names:?}");
 
         // Complete: nothing to do, even with the index gone.
         fs::remove_dir_all(&dists).unwrap();
