@@ -3,6 +3,7 @@ use alloc::vec::Vec;
 use wemu_dev_common::{IrqLevels, ManualClock, MemSize, MmioDevice, NoIrq};
 
 use super::*;
+use wemu_dev_common::XorShift;
 
 type TestAclint = Aclint<ManualClock, IrqLevels>;
 
@@ -178,17 +179,6 @@ fn save_restore_behaves_identically() {
         shift(script(&mut b, &clock_b, &lines_b), 42_000_000)
     );
     assert_eq!(a.state(), b.state());
-}
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 #[test]

@@ -63,6 +63,7 @@ mod access;
 mod chardev;
 mod clock;
 mod irq;
+mod xorshift;
 
 pub use access::{read_part, write_part};
 pub use chardev::{BufferBackend, CharBackend, NullBackend};
@@ -70,3 +71,4 @@ pub use clock::{Clock, FixedWallClock, ManualClock, WallClock};
 pub use irq::{IrqLevels, IrqLine, IrqSink, NoIrq, SinkLine};
 pub use wemu_ir::MemSize;
 pub use wemu_softmmu::{BusError, MmioDevice};
+pub use xorshift::XorShift;

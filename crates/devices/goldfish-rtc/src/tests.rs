@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use wemu_dev_common::{FixedWallClock, IrqLevels, ManualClock, MemSize, MmioDevice, NoIrq, SinkLine};
 
 use super::*;
+use wemu_dev_common::XorShift;
 
 type TestRtc = GoldfishRtc<ManualClock, SinkLine<IrqLevels>>;
 
@@ -175,17 +176,6 @@ fn save_restore_behaves_identically() {
     assert_eq!(clock_b.deadline(), clock_a.deadline());
     assert_eq!(script(&mut a, &clock_a, &irq_a), script(&mut b, &clock_b, &irq_b));
     assert_eq!(a.state(), b.state());
-}
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 #[test]

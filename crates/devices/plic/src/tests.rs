@@ -3,6 +3,7 @@ use alloc::vec::Vec;
 use wemu_dev_common::{IrqLevels, MemSize, MmioDevice};
 
 use super::*;
+use wemu_dev_common::XorShift;
 
 type TestPlic = Plic<IrqLevels>;
 
@@ -232,17 +233,6 @@ fn save_restore_behaves_identically() {
     assert_eq!(b.state(), state);
     assert_eq!(script(&mut a, &lines_a), script(&mut b, &lines_b));
     assert_eq!(a.state(), b.state());
-}
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 #[test]

@@ -4,6 +4,7 @@ use alloc::vec::Vec;
 use wemu_dev_common::{BufferBackend, IrqLevels, MemSize, MmioDevice, SinkLine};
 
 use super::*;
+use wemu_dev_common::XorShift;
 
 type TestUart = Uart16550<BufferBackend, SinkLine<IrqLevels>>;
 
@@ -227,17 +228,6 @@ fn save_restore_behaves_identically() {
     a.backend_mut().take_output();
     assert_eq!(script(&mut a, &irq_a), script(&mut b, &irq_b));
     assert_eq!(a.state(), b.state());
-}
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 #[test]
