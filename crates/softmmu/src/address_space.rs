@@ -154,6 +154,8 @@ pub struct AddressSpace {
     trace: Categories,
     trace_log: Vec<MemTrace>,
     trace_lost: u64,
+    /// Device accesses so far (see [`AddressSpace::mmio_accesses`]).
+    mmio_accesses: u64,
 }
 
 impl core::fmt::Debug for AddressSpace {
@@ -200,6 +202,7 @@ impl AddressSpace {
             trace: Categories::NONE,
             trace_log: Vec::new(),
             trace_lost: 0,
+            mmio_accesses: 0,
         }
     }
 
@@ -364,6 +367,7 @@ impl AddressSpace {
                 self.arena.read(offset, size).ok_or(BusError)
             }
             (Target::Mmio { id, offset }, len) if len == n => {
+                self.mmio_accesses += 1;
                 let r = self.devices.get_mut(id.index()).ok_or(BusError)?.read(offset, size);
                 if self.trace.intersects(Categories::MMIO) {
                     self.log_mmio(paddr, size, false, *r.as_ref().unwrap_or(&0), id, offset, r.is_err());
@@ -395,6 +399,7 @@ impl AddressSpace {
                 Ok(())
             }
             (Target::Mmio { id, offset }, len) if len == n => {
+                self.mmio_accesses += 1;
                 let r = self.devices.get_mut(id.index()).ok_or(BusError)?.write(offset, size, value);
                 if self.trace.intersects(Categories::MMIO) {
                     self.log_mmio(paddr, size, true, value & size.mask(), id, offset, r.is_err());
@@ -586,6 +591,14 @@ impl AddressSpace {
     /// the last call; their watch is already cleared.
     pub fn take_code_writes(&mut self) -> Vec<u64> {
         core::mem::take(&mut self.code_writes)
+    }
+
+    /// How many device (MMIO) reads and writes went through this address
+    /// space: code that runs several blocks without returning to the vCPU
+    /// loop (the JIT's regions) compares it around an access to learn that
+    /// a device may have changed its interrupt lines.
+    pub fn mmio_accesses(&self) -> u64 {
+        self.mmio_accesses
     }
 
     /// Whether any watched code page has been written and not yet taken

@@ -19,7 +19,9 @@
 //! generated code uses: natively the arena *is* that memory (0); on wasm32
 //! it is the arena's address in the emulator's own linear memory.
 
+use alloc::boxed::Box;
 use core::alloc::Layout;
+use core::any::Any;
 use core::ptr::{self, NonNull};
 
 use wemu_ir::MemSize;
@@ -67,6 +69,9 @@ pub struct Arena {
     /// Whether the bytes at `next..len` are known to be zero (owned arenas,
     /// [`Arena::from_raw_zeroed`]); otherwise `alloc` zeroes them.
     fresh_is_zero: bool,
+    /// What keeps a `from_raw` arena's memory alive (a wasmtime memory),
+    /// dropped with the arena ([`Arena::with_owner`]).
+    owner: Option<Box<dyn Any + Send + Sync>>,
 }
 
 // SAFETY: the arena is a raw pointer to memory it owns (or that the creator
@@ -140,6 +145,7 @@ impl Arena {
                 wasm_base: 0,
                 owned: None,
                 fresh_is_zero: true,
+                owner: None,
             });
         }
         let size = usize::try_from(len).map_err(|_| ArenaError::OutOfHostMemory)?;
@@ -147,7 +153,7 @@ impl Arena {
         // SAFETY: the layout has a non-zero size.
         let p = unsafe { alloc::alloc::alloc_zeroed(layout) };
         let base = NonNull::new(p).ok_or(ArenaError::OutOfHostMemory)?;
-        Ok(Arena { base, len, next: 0, wasm_base: 0, owned: Some(layout), fresh_is_zero: true })
+        Ok(Arena { base, len, next: 0, wasm_base: 0, owned: Some(layout), fresh_is_zero: true, owner: None })
     }
 
     /// An arena over memory someone else owns (a wasmtime memory, the
@@ -165,7 +171,7 @@ impl Arena {
             Some(b) => (b, len),
             None => (NonNull::dangling(), 0),
         };
-        Arena { base, len, next: 0, wasm_base, owned: None, fresh_is_zero: false }
+        Arena { base, len, next: 0, wasm_base, owned: None, fresh_is_zero: false, owner: None }
     }
 
     /// Like [`Arena::from_raw`] for memory that is all zeros (a fresh Wasm
@@ -180,6 +186,14 @@ impl Arena {
         let mut a = unsafe { Arena::from_raw(base, len, wasm_base) };
         a.fresh_is_zero = true;
         a
+    }
+
+    /// Makes the arena own `owner`, the value that keeps its memory alive
+    /// (a wasmtime memory for a [`Arena::from_raw`] arena): it is dropped
+    /// with the arena, not before.
+    pub fn with_owner(mut self, owner: Box<dyn Any + Send + Sync>) -> Arena {
+        self.owner = Some(owner);
+        self
     }
 
     /// Allocates `size` bytes aligned to `align` (a power of two, at least
