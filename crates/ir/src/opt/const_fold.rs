@@ -11,13 +11,24 @@
 //! `neg`/`not` for `0 - x`, `x ^ -1` and friends). A constant left operand
 //! of a commutative op or a comparison moves to the right.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{Slots, writes_state};
+use super::{Optimizer, Slots, writes_state};
 use crate::cfg::Cfg;
 use crate::semantics;
-use crate::{BinaryOp, Block, Cond, Inst, Temp, Type, UnaryOp, Value};
+use crate::{BinaryOp, Block, Cond, HelperDecl, Inst, Temp, Type, UnaryOp, Value};
+
+/// The dataflow buffers, kept by [`Optimizer`].
+#[derive(Default)]
+pub(super) struct Scratch {
+    /// `ins[b * S .. (b + 1) * S]`: the state on entry to basic block `b`
+    /// (`S` slots), valid where `reached[b]`.
+    ins: Vec<Lat>,
+    reached: Vec<bool>,
+    dirty: Vec<bool>,
+    /// The state while stepping through one basic block.
+    vals: Vec<Lat>,
+}
 
 /// What is known about a temp at one point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,7 +199,7 @@ fn result_type(inst: &Inst) -> Option<Type> {
 /// The dataflow state: a [`Lat`] per slot.
 struct State<'a> {
     slots: &'a Slots,
-    vals: Vec<Lat>,
+    vals: &'a mut [Lat],
 }
 
 impl State<'_> {
@@ -223,10 +234,10 @@ impl State<'_> {
     }
 
     /// Applies the effect of `inst` (as it would be after folding).
-    fn step(&mut self, block: &Block, inst: &Inst) {
+    fn step(&mut self, helpers: &[HelperDecl], inst: &Inst) {
         match inst {
             Inst::Label(_) => self.forget_globals(),
-            _ if writes_state(block, inst) => self.forget_globals(),
+            _ if writes_state(helpers, inst) => self.forget_globals(),
             _ => {}
         }
         let Some(dst) = inst.def() else { return };
@@ -294,61 +305,74 @@ fn canonicalize(inst: &mut Inst) -> bool {
 /// decides `brcond`s whose outcome is known (see
 /// [`super::simplify_branches`]).
 pub fn const_fold(block: &mut Block) -> bool {
-    let slots = Slots::new(block);
+    run(&mut Optimizer::new(), block)
+}
+
+/// [`const_fold`] with the optimizer's buffers.
+pub(super) fn run(opt: &mut Optimizer, block: &mut Block) -> bool {
+    let Optimizer { slots, const_fold: scratch, .. } = opt;
+    slots.rebuild(block);
+    let slots = &*slots;
+    let Scratch { ins, reached, dirty, vals } = scratch;
     let cfg = Cfg::new(&block.insts, block.num_labels);
     let n = cfg.len();
+    let w = slots.len();
     let mut changed = false;
     if n > 0 {
-        let mut entry = vec![Lat::Undef; slots.len()];
+        ins.clear();
+        ins.resize(n * w, Lat::Undef);
         for s in slots.globals() {
-            entry[s] = Lat::Varying;
+            ins[s] = Lat::Varying;
         }
-        // ins[b]: the state on entry to basic block b; None while unreached.
-        let mut ins: Vec<Option<Vec<Lat>>> = vec![None; n];
-        ins[0] = Some(entry);
+        reached.clear();
+        reached.resize(n, false);
+        reached[0] = true;
         let order = cfg.reverse_postorder();
-        let mut dirty = vec![false; n];
+        dirty.clear();
+        dirty.resize(n, false);
         dirty[0] = true;
         // Each value only descends Undef -> Const -> Varying, so this ends.
-        while dirty.iter().any(|&d| d) {
+        while dirty.contains(&true) {
             for &b in &order {
-                if !core::mem::take(&mut dirty[b]) {
+                if !core::mem::take(&mut dirty[b]) || !reached[b] {
                     continue;
                 }
-                let Some(vals) = ins[b].clone() else { continue };
-                let mut st = State { slots: &slots, vals };
+                vals.clear();
+                vals.extend_from_slice(&ins[b * w..(b + 1) * w]);
+                let mut st = State { slots, vals };
                 let (s, e) = cfg.ranges[b];
                 for inst in &block.insts[s..e] {
-                    st.step(block, inst);
+                    st.step(&block.helpers, inst);
                 }
                 for &succ in &cfg.succs[b] {
-                    match &mut ins[succ] {
-                        slot @ None => {
-                            *slot = Some(st.vals.clone());
+                    let old = &mut ins[succ * w..(succ + 1) * w];
+                    if !reached[succ] {
+                        reached[succ] = true;
+                        old.copy_from_slice(st.vals);
+                        dirty[succ] = true;
+                        continue;
+                    }
+                    for (o, &v) in old.iter_mut().zip(st.vals.iter()) {
+                        let m = o.meet(v);
+                        if m != *o {
+                            *o = m;
                             dirty[succ] = true;
-                        }
-                        Some(old) => {
-                            for (o, &v) in old.iter_mut().zip(&st.vals) {
-                                let m = o.meet(v);
-                                if m != *o {
-                                    *o = m;
-                                    dirty[succ] = true;
-                                }
-                            }
                         }
                     }
                 }
             }
         }
         // Rewrite each reachable basic block from its entry state.
-        for (b, vals) in ins.into_iter().enumerate() {
-            let Some(vals) = vals else { continue };
-            let mut st = State { slots: &slots, vals };
+        for b in 0..n {
+            if !reached[b] {
+                continue;
+            }
+            let mut st = State { slots, vals: &mut ins[b * w..(b + 1) * w] };
             let (s, e) = cfg.ranges[b];
             for i in s..e {
                 let inst = &mut block.insts[i];
                 changed |= rewrite(&st, inst);
-                st.step(block, &block.insts[i]);
+                st.step(&block.helpers, &block.insts[i]);
             }
         }
     }

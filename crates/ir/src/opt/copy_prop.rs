@@ -8,19 +8,25 @@
 //! bytes. A `mov` that writes the value its destination is known to hold
 //! already (`x = mov x`, or `t = mov x` again) is deleted.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{Slot, Slots, retain_insts, writes_state};
+use super::{Optimizer, Slot, Slots, reset_keep, retain_insts, writes_state};
 use crate::{Block, Inst, Temp, Value};
+
+/// The buffers of [`Copies`], kept by [`Optimizer`].
+#[derive(Default)]
+pub(super) struct Scratch {
+    of: Vec<Option<Value>>,
+    active: Vec<Slot>,
+}
 
 /// The copies known at one point.
 struct Copies<'a> {
     slots: &'a Slots,
     /// `of[s]`: the value slot `s` is known to hold.
-    of: Vec<Option<Value>>,
+    of: &'a mut Vec<Option<Value>>,
     /// Slots with an entry in `of` (may hold stale ones).
-    active: Vec<Slot>,
+    active: &'a mut Vec<Slot>,
 }
 
 impl Copies<'_> {
@@ -38,7 +44,7 @@ impl Copies<'_> {
     fn kill(&mut self, s: Slot) {
         let slots = self.slots;
         let changed = |t: Temp| slots.of(t).is_some_and(|x| x == s || slots.aliases_of(s).contains(&x));
-        let of = &mut self.of;
+        let of = &mut *self.of;
         self.active.retain(|&a| {
             let dead =
                 a == s || slots.aliases_of(s).contains(&a) || of[a].and_then(Value::as_temp).is_some_and(changed);
@@ -53,7 +59,7 @@ impl Copies<'_> {
     fn kill_globals(&mut self) {
         let slots = self.slots;
         let global = |t: Temp| matches!(t, Temp::Global(_)) || slots.of(t).is_none_or(|s| slots.is_global(s));
-        let of = &mut self.of;
+        let of = &mut *self.of;
         self.active.retain(|&a| {
             let dead = slots.is_global(a) || of[a].and_then(Value::as_temp).is_some_and(global);
             if dead {
@@ -71,11 +77,20 @@ impl Copies<'_> {
 
 /// Copy propagation; see the [`opt`](super) module docs.
 pub fn copy_prop(block: &mut Block) -> bool {
-    let slots = Slots::new(block);
-    let mut copies = Copies { slots: &slots, of: vec![None; slots.len()], active: Vec::new() };
-    let mut keep = vec![true; block.insts.len()];
+    run(&mut Optimizer::new(), block)
+}
+
+/// [`copy_prop`] with the optimizer's buffers.
+pub(super) fn run(opt: &mut Optimizer, block: &mut Block) -> bool {
+    let Optimizer { slots, keep, copy_prop: scratch, .. } = opt;
+    slots.rebuild(block);
+    scratch.of.clear();
+    scratch.of.resize(slots.len(), None);
+    scratch.active.clear();
+    let mut copies = Copies { slots, of: &mut scratch.of, active: &mut scratch.active };
+    let keep = reset_keep(keep, block.insts.len());
     let mut changed = false;
-    let clobbers: Vec<bool> = block.insts.iter().map(|inst| writes_state(block, inst)).collect();
+    let helpers = &block.helpers;
     for (i, inst) in block.insts.iter_mut().enumerate() {
         if matches!(inst, Inst::Label(_)) {
             copies.clear();
@@ -96,7 +111,7 @@ pub fn copy_prop(block: &mut Block) -> bool {
             keep[i] = false;
             continue;
         }
-        if clobbers[i] {
+        if writes_state(helpers, inst) {
             copies.kill_globals();
         }
         if let Some(d) = inst.def() {
@@ -117,5 +132,5 @@ pub fn copy_prop(block: &mut Block) -> bool {
             copies.clear();
         }
     }
-    retain_insts(block, &keep) | changed
+    retain_insts(block, keep) | changed
 }

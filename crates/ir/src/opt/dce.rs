@@ -8,22 +8,26 @@
 //! globals are never dead: globals are live at every exit, at every fault
 //! and inside helpers. Instructions control cannot reach are deleted too.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{remove_unreachable, retain_insts};
+use super::{Optimizer, remove_unreachable, reset_keep, retain_insts};
 use crate::cfg::Cfg;
 use crate::{Block, Inst, Temp, Value};
 
-/// A set of locals.
-#[derive(Clone, PartialEq, Eq)]
-struct Bits(Vec<u64>);
+/// The liveness buffers, kept by [`Optimizer`].
+#[derive(Default)]
+pub(super) struct Scratch {
+    /// `live_in[b * W .. (b + 1) * W]`: the locals live on entry to basic
+    /// block `b`, as a bit set of `W` words.
+    live_in: Vec<u64>,
+    /// The locals live at the current point.
+    live: Vec<u64>,
+}
 
-impl Bits {
-    fn new(n: usize) -> Bits {
-        Bits(vec![0; n.div_ceil(64)])
-    }
+/// A set of locals: bit `i % 64` of word `i / 64`.
+struct Bits<'a>(&'a mut [u64]);
 
+impl Bits<'_> {
     fn get(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
@@ -37,17 +41,17 @@ impl Bits {
             }
         }
     }
+}
 
-    /// `self |= other`; returns whether anything was added.
-    fn union(&mut self, other: &Bits) -> bool {
-        let mut changed = false;
-        for (a, b) in self.0.iter_mut().zip(&other.0) {
-            let n = *a | b;
-            changed |= n != *a;
-            *a = n;
-        }
-        changed
+/// `a |= b`; returns whether anything was added.
+fn union(a: &mut [u64], b: &[u64]) -> bool {
+    let mut changed = false;
+    for (a, b) in a.iter_mut().zip(b) {
+        let n = *a | b;
+        changed |= n != *a;
+        *a = n;
     }
+    changed
 }
 
 fn local(t: Temp) -> Option<usize> {
@@ -59,7 +63,7 @@ fn local(t: Temp) -> Option<usize> {
 
 /// Liveness transfer of one instruction that stays: kills its destination,
 /// then adds its operands.
-fn step_back(inst: &Inst, live: &mut Bits) {
+fn step_back(inst: &Inst, live: &mut Bits<'_>) {
     if let Some(l) = inst.def().and_then(local) {
         live.set(l, false);
     }
@@ -74,7 +78,7 @@ fn step_back(inst: &Inst, live: &mut Bits) {
 
 /// Whether `inst`, given the locals live after it, computes nothing used
 /// and can go.
-fn is_dead(block: &Block, inst: &Inst, live: &Bits) -> bool {
+fn is_dead(block: &Block, inst: &Inst, live: &Bits<'_>) -> bool {
     if inst.has_side_effects(block) {
         return false;
     }
@@ -88,53 +92,65 @@ fn is_dead(block: &Block, inst: &Inst, live: &Bits) -> bool {
 
 /// Dead code elimination; see the [`opt`](super) module docs.
 pub fn dce(block: &mut Block) -> bool {
-    let mut changed = remove_unreachable(block);
+    run(&mut Optimizer::new(), block)
+}
+
+/// [`dce`] with the optimizer's buffers.
+pub(super) fn run(opt: &mut Optimizer, block: &mut Block) -> bool {
+    let Optimizer { keep, dce: Scratch { live_in, live }, .. } = opt;
+    let mut changed = remove_unreachable(block, keep);
     let cfg = Cfg::new(&block.insts, block.num_labels);
     let n = cfg.len();
-    let nl = block.locals.len();
+    let w = block.locals.len().div_ceil(64);
+    live_in.clear();
+    live_in.resize(n * w, 0);
+    live.clear();
+    live.resize(w, 0);
+    // The locals live at the end of basic block `b`.
+    let live_out = |live: &mut [u64], live_in: &[u64], b: usize| {
+        live.fill(0);
+        for &s in &cfg.succs[b] {
+            union(live, &live_in[s * w..(s + 1) * w]);
+        }
+    };
     // live_in[b], iterated to a fixpoint, blocks visited last to first.
-    let mut live_in: Vec<Bits> = vec![Bits::new(nl); n];
     loop {
         let mut any = false;
         for b in (0..n).rev() {
-            let mut live = Bits::new(nl);
-            for &s in &cfg.succs[b] {
-                live.union(&live_in[s]);
-            }
+            live_out(live, live_in, b);
+            let mut bits = Bits(live);
             let (s, e) = cfg.ranges[b];
             for inst in block.insts[s..e].iter().rev() {
-                if !is_dead(block, inst, &live) {
-                    step_back(inst, &mut live);
+                if !is_dead(block, inst, &bits) {
+                    step_back(inst, &mut bits);
                 }
             }
-            any |= live_in[b].union(&live);
+            any |= union(&mut live_in[b * w..(b + 1) * w], live);
         }
         if !any {
             break;
         }
     }
-    let mut keep = vec![true; block.insts.len()];
+    let keep = reset_keep(keep, block.insts.len());
     for b in 0..n {
-        let mut live = Bits::new(nl);
-        for &s in &cfg.succs[b] {
-            live.union(&live_in[s]);
-        }
+        live_out(live, live_in, b);
+        let mut bits = Bits(live);
         let (s, e) = cfg.ranges[b];
         for i in (s..e).rev() {
-            if is_dead(block, &block.insts[i], &live) {
+            if is_dead(block, &block.insts[i], &bits) {
                 keep[i] = false;
                 continue;
             }
             if let Inst::Call { dst, .. } = &mut block.insts[i]
                 && let Some(Temp::Local(l)) = *dst
-                && !live.get(l.0 as usize)
+                && !bits.get(l.0 as usize)
             {
                 *dst = None;
                 changed = true;
             }
-            step_back(&block.insts[i], &mut live);
+            step_back(&block.insts[i], &mut bits);
         }
     }
-    changed |= retain_insts(block, &keep);
+    changed |= retain_insts(block, keep);
     changed
 }

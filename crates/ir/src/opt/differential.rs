@@ -16,7 +16,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use std::collections::HashMap;
 
-use super::{PASSES, optimize};
+use super::{Optimizer, PASSES, optimize};
 use crate::runtime::{ExitKind, FaultCode, Helpers};
 use crate::{
     BinaryOp, Block, Cond, ConvOp, Effect, Globals, HelperDecl, Inst, Label, MemOp, MemSize, Temp, Type, UnaryOp,
@@ -265,6 +265,14 @@ fn check_case<H: Helpers<()> + Clone>(
     let mut opt = block.clone();
     optimize(&mut opt);
     let size = opt.insts.len();
+    // An `Optimizer` that already worked on other blocks gives the same.
+    let mut reused = Optimizer::new();
+    for (_, b) in &variants {
+        reused.optimize(&mut b.clone());
+    }
+    let mut again = block.clone();
+    reused.optimize(&mut again);
+    assert_eq!(again, opt, "{what}: a reused Optimizer differs from optimize\nbefore:\n{block}");
     variants.push(("optimize", opt));
     for (name, b) in &variants {
         let show = || alloc::format!("before:\n{block}\nafter {name}:\n{b}");

@@ -1,10 +1,12 @@
 //! Optimizer passes over a [`Block`].
 //!
 //! Every pass is a function `fn(&mut Block) -> bool` that returns whether it
-//! changed the block, and [`optimize`] runs them all to a fixpoint. The
-//! passes only rewrite operands (and branch targets), replace an
-//! instruction by a simpler one computing the same value, and delete
-//! instructions; they never move anything. Guarantees, for any block that
+//! changed the block, and [`optimize`] runs them all to a fixpoint
+//! ([`Optimizer`] does the same with scratch buffers a translator keeps
+//! from one block to the next, so that optimizing allocates next to
+//! nothing). The passes only rewrite operands (and branch targets),
+//! replace an instruction by a simpler one computing the same value, and
+//! delete instructions; they never move anything. Guarantees, for any block that
 //! [`verify`](crate::verify) accepts:
 //!
 //! * the result verifies too;
@@ -62,25 +64,58 @@ pub use simplify_branches::simplify_branches;
 
 use alloc::vec::Vec;
 
-use crate::{Block, Effect, Inst, Temp};
+use crate::{Block, Effect, HelperDecl, Inst, Temp, Value};
 
 /// Upper bound on the rounds [`optimize`] runs; real blocks settle in two
 /// or three.
 const MAX_ROUNDS: usize = 16;
 
-/// Runs every pass until none changes anything (or a bounded number of
-/// rounds), then [`compact_locals`].
-pub fn optimize(block: &mut Block) {
-    for _ in 0..MAX_ROUNDS {
-        let mut changed = const_fold(block);
-        changed |= copy_prop(block);
-        changed |= simplify_branches(block);
-        changed |= dce(block);
-        if !changed {
-            break;
-        }
+/// The optimizer with its scratch buffers: [`Optimizer::optimize`] does
+/// what [`optimize`] does, but a caller that keeps one `Optimizer` (one per
+/// translating thread) lets every block reuse the buffers of the previous
+/// ones instead of allocating its own.
+#[derive(Default)]
+pub struct Optimizer {
+    slots: Slots,
+    /// Per instruction: whether it stays (for [`retain_insts`]).
+    keep: Vec<bool>,
+    const_fold: const_fold::Scratch,
+    copy_prop: copy_prop::Scratch,
+    dce: dce::Scratch,
+}
+
+impl core::fmt::Debug for Optimizer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Optimizer").finish_non_exhaustive()
     }
-    compact_locals(block);
+}
+
+impl Optimizer {
+    pub fn new() -> Optimizer {
+        Optimizer::default()
+    }
+
+    /// Runs every pass until none changes anything (or a bounded number
+    /// of rounds), then [`compact_locals`]: the same as [`optimize`].
+    pub fn optimize(&mut self, block: &mut Block) {
+        for _ in 0..MAX_ROUNDS {
+            let mut changed = const_fold::run(self, block);
+            changed |= copy_prop::run(self, block);
+            changed |= simplify_branches::run(self, block);
+            changed |= dce::run(self, block);
+            if !changed {
+                break;
+            }
+        }
+        compact_locals(block);
+    }
+}
+
+/// Runs every pass until none changes anything (or a bounded number of
+/// rounds), then [`compact_locals`]. Allocates its scratch buffers afresh;
+/// [`Optimizer::optimize`] reuses them.
+pub fn optimize(block: &mut Block) {
+    Optimizer::new().optimize(block);
 }
 
 /// An optimizer pass: rewrites the block, returns whether anything changed.
@@ -107,45 +142,88 @@ pub fn run_pass(name: &str, block: &mut Block) -> Option<bool> {
     PASSES.iter().find(|(n, _)| *n == name).map(|(_, f)| f(block))
 }
 
-/// Dense numbering of the temps a block can name: locals first, then
-/// globals. Also knows which globals share state bytes (frontends should
-/// not declare overlapping globals, but the optimizer does not rely on it).
+/// Dense numbering of the temps a block names: locals first, then the
+/// globals the block mentions (a frontend declares every guest register,
+/// a block touches a few). Also knows which of those globals share state
+/// bytes (frontends should not declare overlapping globals, but the
+/// optimizer does not rely on it). Its buffers are reused by
+/// [`Slots::rebuild`].
+#[derive(Default)]
 struct Slots {
     num_locals: usize,
-    num_globals: usize,
-    /// For each global, the other globals overlapping it.
-    aliases: Vec<Vec<usize>>,
+    /// `global_index[g]`: the index among the used globals of global `g`,
+    /// or [`Slots::UNUSED`].
+    global_index: Vec<u32>,
+    /// The declaration index of each used global.
+    used: Vec<u32>,
+    /// For used global `i`, the slots of the other used globals
+    /// overlapping it: `aliases[alias_start[i]..alias_start[i + 1]]`.
+    alias_start: Vec<u32>,
+    aliases: Vec<Slot>,
 }
 
 impl Slots {
-    fn new(block: &Block) -> Slots {
-        let num_locals = block.locals.len();
-        let num_globals = block.globals.len();
-        let decls: Vec<_> = block.globals.iter().map(|(_, d)| d).collect();
-        let aliases = decls
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                decls
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, e)| j != i && d.overlaps(e.offset, e.size()))
-                    .map(|(j, _)| num_locals + j)
-                    .collect()
-            })
-            .collect();
-        Slots { num_locals, num_globals, aliases }
+    const UNUSED: u32 = u32::MAX;
+
+    /// Numbers the temps of `block`. Globals that no instruction names
+    /// get no slot; a pass that changes the block only ever drops names,
+    /// so the numbering stays valid while it runs.
+    fn rebuild(&mut self, block: &Block) {
+        self.num_locals = block.locals.len();
+        self.global_index.clear();
+        self.global_index.resize(block.globals.len(), Self::UNUSED);
+        self.used.clear();
+        let (index, used) = (&mut self.global_index, &mut self.used);
+        let mut mark = |t: Temp| {
+            if let Temp::Global(g) = t
+                && let Some(i) = index.get_mut(g.0 as usize)
+                && *i == Self::UNUSED
+            {
+                *i = used.len() as u32;
+                used.push(g.0);
+            }
+        };
+        for inst in &block.insts {
+            inst.for_each_use(|v| {
+                if let Value::Temp(t) = v {
+                    mark(t)
+                }
+            });
+            if let Some(d) = inst.def() {
+                mark(d);
+            }
+        }
+        self.alias_start.clear();
+        self.aliases.clear();
+        let decl = |i: u32| block.globals.get(crate::GlobalId(i));
+        for &g in &self.used {
+            self.alias_start.push(self.aliases.len() as u32);
+            let Some(d) = decl(g) else { continue };
+            for (j, &h) in self.used.iter().enumerate() {
+                if h != g && decl(h).is_some_and(|e| d.overlaps(e.offset, e.size())) {
+                    self.aliases.push(self.num_locals + j);
+                }
+            }
+        }
+        self.alias_start.push(self.aliases.len() as u32);
+    }
+
+    fn num_globals(&self) -> usize {
+        self.used.len()
     }
 
     fn len(&self) -> usize {
-        self.num_locals + self.num_globals
+        self.num_locals + self.num_globals()
     }
 
-    /// The slot of `t`, if it is declared.
+    /// The slot of `t`, if it is declared (and, for a global, used).
     fn of(&self, t: Temp) -> Option<usize> {
         match t {
             Temp::Local(l) => Some(l.0 as usize).filter(|&i| i < self.num_locals),
-            Temp::Global(g) => Some(g.0 as usize).filter(|&i| i < self.num_globals).map(|i| i + self.num_locals),
+            Temp::Global(g) => match self.global_index.get(g.0 as usize) {
+                Some(&i) if i != Self::UNUSED => Some(self.num_locals + i as usize),
+                _ => None,
+            },
         }
     }
 
@@ -155,10 +233,14 @@ impl Slots {
 
     /// Globals whose value changes when slot `s` is written, besides `s`.
     fn aliases_of(&self, s: usize) -> &[Slot] {
-        s.checked_sub(self.num_locals).and_then(|g| self.aliases.get(g)).map_or(&[], |v| v.as_slice())
+        let Some(g) = s.checked_sub(self.num_locals) else { return &[] };
+        match (self.alias_start.get(g), self.alias_start.get(g + 1)) {
+            (Some(&a), Some(&b)) => self.aliases.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 
-    /// Slots of all globals.
+    /// Slots of all (used) globals.
     fn globals(&self) -> core::ops::Range<usize> {
         self.num_locals..self.len()
     }
@@ -168,9 +250,11 @@ type Slot = usize;
 
 /// Whether `inst` is a helper call that may change the CPU state (an
 /// undeclared helper is assumed to do anything).
-fn writes_state(block: &Block, inst: &Inst) -> bool {
+fn writes_state(helpers: &[HelperDecl], inst: &Inst) -> bool {
     match inst {
-        Inst::Call { helper, .. } => block.helper(*helper).is_none_or(|h| h.effect >= Effect::WritesState),
+        Inst::Call { helper, .. } => {
+            helpers.iter().find(|h| h.id == *helper).is_none_or(|h| h.effect >= Effect::WritesState)
+        }
         _ => false,
     }
 }
@@ -178,6 +262,9 @@ fn writes_state(block: &Block, inst: &Inst) -> bool {
 /// Deletes the instructions whose `keep` flag is false; returns whether any
 /// was.
 fn retain_insts(block: &mut Block, keep: &[bool]) -> bool {
+    if !keep.contains(&false) {
+        return false;
+    }
     let before = block.insts.len();
     let mut i = 0;
     block.insts.retain(|_| {
@@ -188,18 +275,25 @@ fn retain_insts(block: &mut Block, keep: &[bool]) -> bool {
     block.insts.len() != before
 }
 
+/// `keep` reset to `n` times `true`.
+fn reset_keep(keep: &mut Vec<bool>, n: usize) -> &mut Vec<bool> {
+    keep.clear();
+    keep.resize(n, true);
+    keep
+}
+
 /// Deletes every instruction control cannot reach; returns whether any was.
-pub(super) fn remove_unreachable(block: &mut crate::Block) -> bool {
+fn remove_unreachable(block: &mut crate::Block, keep: &mut Vec<bool>) -> bool {
     let cfg = crate::cfg::Cfg::new(&block.insts, block.num_labels);
     let reach = cfg.reachable();
     if reach.iter().all(|&r| r) {
         return false;
     }
-    let mut keep = alloc::vec![true; block.insts.len()];
+    let keep = reset_keep(keep, block.insts.len());
     for (b, &(s, e)) in cfg.ranges.iter().enumerate() {
         if !reach[b] {
             keep[s..e].fill(false);
         }
     }
-    retain_insts(block, &keep)
+    retain_insts(block, keep)
 }

@@ -9,12 +9,10 @@
 //! * Labels no branch refers to are deleted.
 //! * Code control cannot reach is deleted.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
 use super::const_fold::decide;
-use super::remove_unreachable;
-use super::retain_insts;
+use super::{Optimizer, remove_unreachable, reset_keep, retain_insts};
 use crate::cfg::{Cfg, label_positions};
 use crate::{Block, Inst, Label};
 
@@ -114,27 +112,29 @@ fn thread_jumps(block: &mut Block) -> bool {
 
 /// Deletes branches whose target is placed right after them (with only
 /// labels in between).
-fn remove_branches_to_next(block: &mut Block) -> bool {
+fn remove_branches_to_next(block: &mut Block, keep: &mut Vec<bool>) -> bool {
     let insts = &block.insts;
-    let keep: Vec<bool> = (0..insts.len())
-        .map(|i| {
-            let Some(t) = insts[i].branch_target() else { return true };
-            let mut j = i + 1;
-            while let Some(Inst::Label(l)) = insts.get(j) {
-                if *l == t {
-                    return false;
-                }
-                j += 1;
+    let keep = reset_keep(keep, insts.len());
+    for (i, k) in keep.iter_mut().enumerate() {
+        let Some(t) = insts[i].branch_target() else { continue };
+        let mut j = i + 1;
+        while let Some(Inst::Label(l)) = insts.get(j) {
+            if *l == t {
+                *k = false;
+                break;
             }
-            true
-        })
-        .collect();
-    retain_insts(block, &keep)
+            j += 1;
+        }
+    }
+    retain_insts(block, keep)
 }
 
 /// Deletes labels no branch refers to.
-fn remove_unused_labels(block: &mut Block) -> bool {
-    let mut used = vec![false; block.num_labels as usize];
+fn remove_unused_labels(block: &mut Block, keep: &mut Vec<bool>) -> bool {
+    // `keep[l]`: whether label `l` is referred to, then the same per
+    // instruction.
+    let used = reset_keep(keep, block.num_labels as usize);
+    used.fill(false);
     for inst in &block.insts {
         if let Some(t) = inst.branch_target()
             && let Some(u) = used.get_mut(t.0 as usize)
@@ -142,26 +142,33 @@ fn remove_unused_labels(block: &mut Block) -> bool {
             *u = true;
         }
     }
-    let keep: Vec<bool> = block
-        .insts
-        .iter()
-        .map(|inst| match inst {
+    let mut unused = false;
+    block.insts.retain(|inst| {
+        let k = match inst {
             Inst::Label(l) => used.get(l.0 as usize).copied().unwrap_or(true),
             _ => true,
-        })
-        .collect();
-    retain_insts(block, &keep)
+        };
+        unused |= !k;
+        k
+    });
+    unused
 }
 
 /// Branch simplification; see the [`opt`](super) module docs.
 pub fn simplify_branches(block: &mut Block) -> bool {
+    run(&mut Optimizer::new(), block)
+}
+
+/// [`simplify_branches`] with the optimizer's buffers.
+pub(super) fn run(opt: &mut Optimizer, block: &mut Block) -> bool {
+    let keep = &mut opt.keep;
     let mut changed = false;
     for _ in 0..MAX_ROUNDS {
         let mut round = fold_branches(block);
         round |= thread_jumps(block);
-        round |= remove_unreachable(block);
-        round |= remove_branches_to_next(block);
-        round |= remove_unused_labels(block);
+        round |= remove_unreachable(block, keep);
+        round |= remove_branches_to_next(block, keep);
+        round |= remove_unused_labels(block, keep);
         changed |= round;
         if !round {
             break;
