@@ -107,6 +107,15 @@ pub const fn access_fault(access: Access) -> u64 {
     }
 }
 
+/// The privilege of the accesses of MMU index `idx`.
+fn priv_of(idx: u8) -> Priv {
+    match idx {
+        mmu_idx::MACHINE => Priv::Machine,
+        mmu_idx::USER => Priv::User,
+        _ => Priv::Supervisor,
+    }
+}
+
 fn allows(p: Perms, access: Access) -> bool {
     match access {
         Access::Read => p.read,
@@ -153,20 +162,19 @@ impl Mmu {
         cause as FaultCode
     }
 
-    /// Translates `vaddr` for `access` in `mmu_idx`, reading and updating
-    /// page tables through `mem`.
+    /// Translates `vaddr` for an access of `len` bytes (within its page)
+    /// of kind `access` in `mmu_idx`, reading and updating page tables
+    /// through `mem`. PMP checks all `len` bytes (§3.7.1: the
+    /// lowest-numbered entry that matches any byte must match all of them).
     pub fn translate_in(
         &mut self,
         mem: &mut impl PtMemory,
         vaddr: u64,
+        len: u64,
         access: Access,
         idx: u8,
     ) -> Result<Translation, FaultCode> {
-        let p = match idx {
-            mmu_idx::MACHINE => Priv::Machine,
-            mmu_idx::USER => Priv::User,
-            _ => Priv::Supervisor,
-        };
+        let p = priv_of(idx);
         let mode = self.satp >> csr::SATP_MODE_SHIFT;
         let levels = match mode {
             csr::SATP_MODE_SV39 => 3,
@@ -175,10 +183,10 @@ impl Mmu {
             _ => 0,
         };
         if p == Priv::Machine || levels == 0 {
-            return self.physical(vaddr, access, p);
+            return self.physical(vaddr, len, access, p);
         }
         for _ in 0..AD_RETRIES {
-            match self.walk(mem, vaddr, access, p, idx == mmu_idx::SUPERVISOR_SUM, levels) {
+            match self.walk(mem, vaddr, len, access, idx, levels) {
                 Walk::Done(t) => return t,
                 Walk::Retry => {}
             }
@@ -187,11 +195,14 @@ impl Mmu {
     }
 
     /// No translation (M-mode, or `satp.MODE = Bare`): PMP only.
-    fn physical(&mut self, vaddr: u64, access: Access, p: Priv) -> Result<Translation, FaultCode> {
+    fn physical(&mut self, vaddr: u64, len: u64, access: Access, p: Priv) -> Result<Translation, FaultCode> {
         let page = vaddr & !(PAGE_SIZE - 1);
-        if vaddr >> PA_BITS != 0 || !allows(self.pmp.check(vaddr, 1, p), access) {
+        if vaddr >> PA_BITS != 0 || !allows(self.pmp.check(vaddr, len, p), access) {
             return Err(self.fail(vaddr, access_fault(access)));
         }
+        // The TLB reuses these for any access to the page: only what PMP
+        // grants to every byte of it; nothing if an entry boundary splits
+        // the page, so each access there is checked here with its length.
         let reuse = self.pmp.page_perms(page, p).unwrap_or(Perms::NONE);
         Ok(Translation {
             paddr_page: page,
@@ -203,7 +214,8 @@ impl Mmu {
         })
     }
 
-    fn walk(&mut self, mem: &mut impl PtMemory, vaddr: u64, access: Access, p: Priv, sum: bool, levels: u32) -> Walk {
+    fn walk(&mut self, mem: &mut impl PtMemory, vaddr: u64, len: u64, access: Access, idx: u8, levels: u32) -> Walk {
+        let (p, sum) = (priv_of(idx), idx == mmu_idx::SUPERVISOR_SUM);
         let va_bits = 12 + 9 * levels;
         // The address must be the sign extension of its low va_bits bits
         // (§4.3.2 "instruction page-fault ... if bits 63–39 ... not all
@@ -290,11 +302,12 @@ impl Mmu {
         }
         let paddr = ((ppn | vpn_low) << 12) | (vaddr & (PAGE_SIZE - 1));
         let page = paddr & !(PAGE_SIZE - 1);
-        if !allows(self.pmp.check(paddr, 1, p), access) {
+        if !allows(self.pmp.check(paddr, len, p), access) {
             return Walk::Done(Err(self.fail(vaddr, access_fault(access))));
         }
         // What later accesses may reuse: writes only once D is set, so the
-        // first store walks and sets it.
+        // first store walks and sets it; and only what PMP grants to every
+        // byte of the page (see `physical`).
         let mut reuse = perms;
         reuse.write &= pte & PTE_D != 0;
         let reuse = and(reuse, self.pmp.page_perms(page, p).unwrap_or(Perms::NONE));
@@ -320,10 +333,11 @@ impl PageWalker for Mmu {
         &mut self,
         space: &mut AddressSpace,
         vaddr: u64,
+        len: u64,
         access: Access,
         mmu_idx: u8,
     ) -> Result<Translation, FaultCode> {
-        self.translate_in(space, vaddr, access, mmu_idx)
+        self.translate_in(space, vaddr, len, access, mmu_idx)
     }
 
     fn access_fault(&mut self, vaddr: u64, access: Access) -> FaultCode {

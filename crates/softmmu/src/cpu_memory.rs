@@ -40,13 +40,26 @@ pub struct Translation {
 /// block runs (the executor has it borrowed): it keeps the controls it
 /// needs (privilege, `satp`, `SUM`/`MXR`, ...) itself, updated by the
 /// guest's helpers, which receive the [`CpuMemory`].
+///
+/// **Protection finer than a page** (RISC-V PMP, whose regions can be 4
+/// bytes): the walker checks the access it is called for with its length,
+/// but the permissions of the [`Translation`] it returns are reused by
+/// *every* later access to the page, of any size and offset, without
+/// calling it again — through the fast path and [`Tlb::probe`]. So a
+/// walker may only grant there what holds for every byte of the page; for
+/// a page that a protection boundary splits it grants nothing, and every
+/// access to that page walks with its own length.
 pub trait PageWalker {
-    /// Translates `vaddr` for `access` in `mmu_idx`, reading and updating
-    /// page tables through `space`. `Err` is the guest's page-fault code.
+    /// Translates `vaddr` for an access of `len` bytes (`1..`, all in the
+    /// page of `vaddr`: [`CpuMemory`] splits accesses that cross a page)
+    /// of kind `access` in `mmu_idx`, reading and updating page tables
+    /// through `space`. `Err` is the guest's fault code (page fault, or an
+    /// access fault for protection such as PMP).
     fn translate(
         &mut self,
         space: &mut AddressSpace,
         vaddr: u64,
+        len: u64,
         access: Access,
         mmu_idx: u8,
     ) -> Result<Translation, FaultCode>;
@@ -92,8 +105,11 @@ impl From<Access> for AccessKind {
 /// 1. Each page the access touches is translated, all of them before any
 ///    byte is read or written: from the TLB entry if it is valid and allows
 ///    the access (a flagged tag: MMIO, watched code, ROM), otherwise by the
-///    walker, whose result fills the entry. A walker error is returned as
-///    is (the guest's page fault).
+///    walker, given the bytes of the access in that page, whose result
+///    fills the entry. A walker error is returned as is (the guest's page
+///    or protection fault). An access that crosses a page is checked as
+///    two accesses, one per page, as the RISC-V spec allows for misaligned
+///    accesses (their parts map to unrelated physical pages anyway).
 /// 2. The physical bytes are checked: an unassigned byte, or a write to
 ///    ROM, is the walker's [`PageWalker::access_fault`]. A store or atomic
 ///    that would write a watched code page unwatches and queues the page
@@ -163,19 +179,22 @@ impl<W: PageWalker + ?Sized> CpuMemory<'_, W> {
         self.read_slow(vaddr, size, Access::Execute, mmu_idx)
     }
 
-    /// The physical address instruction fetch at `vaddr` reaches.
+    /// The physical address instruction fetch at `vaddr` reaches (checked
+    /// for the byte at `vaddr`: the fetch itself checks its whole length).
     pub fn translate_fetch(&mut self, vaddr: u64, mmu_idx: u8) -> Result<u64, FaultCode> {
-        self.translate(vaddr, Access::Execute, mmu_idx)
+        self.translate(vaddr, 1, Access::Execute, mmu_idx)
     }
 
-    /// The physical address of `vaddr` for `access`: from the TLB entry if
-    /// it allows the access, else walked (and filled).
-    fn translate(&mut self, vaddr: u64, access: Access, mmu_idx: u8) -> Result<u64, FaultCode> {
+    /// The physical address of `vaddr` for an access of `len` bytes (in
+    /// one page): from the TLB entry if it allows the access (its
+    /// permissions hold for the whole page, see [`PageWalker`]), else
+    /// walked (and filled).
+    fn translate(&mut self, vaddr: u64, len: u64, access: Access, mmu_idx: u8) -> Result<u64, FaultCode> {
         let offset = vaddr & !PAGE_MASK;
         if let Some(page) = self.tlb.probe(vaddr, access, mmu_idx) {
             return Ok(page | offset);
         }
-        let tr = self.walker.translate(self.space, vaddr, access, mmu_idx)?;
+        let tr = self.walker.translate(self.space, vaddr, len, access, mmu_idx)?;
         self.tlb.fill(self.space, vaddr, mmu_idx, &tr);
         if self.space.traces(Categories::TLB) {
             trace_fill(self.space, vaddr, access, mmu_idx, &tr);
@@ -188,13 +207,14 @@ impl<W: PageWalker + ?Sized> CpuMemory<'_, W> {
     fn spans(&mut self, vaddr: u64, len: u64, access: Access, mmu_idx: u8) -> Result<Spans, FaultCode> {
         let in_page = PAGE_SIZE - (vaddr & !PAGE_MASK);
         let first_len = len.min(in_page);
-        let first = Span { vaddr, paddr: self.translate(vaddr, access, mmu_idx)?, len: first_len };
+        let first = Span { vaddr, paddr: self.translate(vaddr, first_len, access, mmu_idx)?, len: first_len };
         if first_len == len {
             return Ok(Spans { first, second: None });
         }
         // The virtual address space wraps, like the guests' registers.
         let v2 = vaddr.wrapping_add(first_len);
-        let second = Span { vaddr: v2, paddr: self.translate(v2, access, mmu_idx)?, len: len - first_len };
+        let second_len = len - first_len;
+        let second = Span { vaddr: v2, paddr: self.translate(v2, second_len, access, mmu_idx)?, len: second_len };
         Ok(Spans { first, second: Some(second) })
     }
 

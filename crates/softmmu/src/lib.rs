@@ -32,7 +32,7 @@
 //! /// Virtual = physical (an MMU that is off).
 //! struct Bare;
 //! impl PageWalker for Bare {
-//!     fn translate(&mut self, _: &mut AddressSpace, vaddr: u64, _: Access, _: u8) -> Result<Translation, FaultCode> {
+//!     fn translate(&mut self, _: &mut AddressSpace, vaddr: u64, _len: u64, _: Access, _: u8) -> Result<Translation, FaultCode> {
 //!         let paddr_page = vaddr & PAGE_MASK;
 //!         Ok(Translation { paddr_page, read: true, write: true, execute: true, asid: 0, global: false })
 //!     }

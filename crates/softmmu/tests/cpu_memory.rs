@@ -134,6 +134,55 @@ fn page_crossing_accesses() {
     assert_eq!(w.access_faults.last(), Some(&(RAM + 0x10000, Access::Read)));
 }
 
+/// The walker gets the length of each access (of each part, for one that
+/// crosses a page), and an access that the walker would refuse never takes
+/// the fast path, however often its page was walked before.
+#[test]
+fn walker_sees_access_lengths_and_sub_page_protection() {
+    let mut m = machine();
+    // Guarded bytes [RAM + 0x1010, RAM + 0x1014): page 1 is split.
+    let mut w = Guarded { lo: RAM + 0x1010, hi: RAM + 0x1014, walks: vec![] };
+    let mut mem = m.mem(&mut w);
+    for _ in 0..3 {
+        // Inside the guarded word, and beside it: allowed.
+        assert_eq!(mem.load(RAM + 0x1010, op(MemSize::B4)), Ok(0));
+        assert_eq!(mem.load(RAM + 0x1008, op(MemSize::B8)), Ok(0));
+        mem.store(RAM + 0x1014, 7, op(MemSize::B4)).unwrap();
+        // Straddling either edge: refused, every time.
+        assert_eq!(mem.load(RAM + 0x1010, op(MemSize::B8)), Err(access_fault_code(Access::Read)));
+        assert_eq!(mem.load(RAM + 0x100c, op(MemSize::B8)), Err(access_fault_code(Access::Read)));
+        assert_eq!(mem.store(RAM + 0x1012, 0, op(MemSize::B4)), Err(access_fault_code(Access::Write)));
+        assert_eq!(mem.fetch(RAM + 0x100e, MemSize::B4, 0), Err(access_fault_code(Access::Execute)));
+    }
+    // Every access to the split page walked, with its own length.
+    let expected = [
+        (RAM + 0x1010, 4, Access::Read),
+        (RAM + 0x1008, 8, Access::Read),
+        (RAM + 0x1014, 4, Access::Write),
+        (RAM + 0x1010, 8, Access::Read),
+        (RAM + 0x100c, 8, Access::Read),
+        (RAM + 0x1012, 4, Access::Write),
+        (RAM + 0x100e, 4, Access::Execute),
+    ];
+    assert_eq!(w.walks, [expected, expected, expected].concat());
+    assert_eq!(m.space.read(RAM + 0x1010, MemSize::B8), Ok(7 << 32));
+    // A page the guard does not split is walked once, then fast; an access
+    // crossing into it walks each part with that part's length.
+    w.walks.clear();
+    let mut mem = m.mem(&mut w);
+    for _ in 0..3 {
+        assert_eq!(mem.load(RAM + 0x2ffe, op(MemSize::B8)), Ok(0));
+        assert_eq!(mem.load(RAM + 0x3000, op(MemSize::B8)), Ok(0));
+    }
+    assert_eq!(w.walks, [(RAM + 0x2ffe, 2, Access::Read), (RAM + 0x3000, 6, Access::Read)]);
+    // Crossing into the split page from below: the part in it is checked
+    // on its own (the guard is not touched by it).
+    w.walks.clear();
+    let mut mem = m.mem(&mut w);
+    assert_eq!(mem.load(RAM + 0xffc, op(MemSize::B8)), Ok(0));
+    assert_eq!(w.walks, [(RAM + 0xffc, 4, Access::Read), (RAM + 0x1000, 4, Access::Read)]);
+}
+
 /// RAM pages mapped by the toy page table: virtual 0x1000-0x4000 to RAM
 /// pages 1-4 (0x4000 read-only), 0x8000 to the MMIO page, 0x9000 to ROM,
 /// 0xa000 executable only; nothing else.

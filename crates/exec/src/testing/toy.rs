@@ -360,6 +360,7 @@ impl PageWalker for ToyWalker {
         &mut self,
         _space: &mut AddressSpace,
         vaddr: u64,
+        _len: u64,
         _access: Access,
         _mmu_idx: u8,
     ) -> Result<Translation, FaultCode> {

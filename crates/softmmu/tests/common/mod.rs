@@ -1,5 +1,6 @@
-//! Test fixtures: a recording MMIO device and two page walkers (identity,
-//! and a toy one-level page table in guest RAM).
+//! Test fixtures: a recording MMIO device and three page walkers
+//! (identity, identity with a guarded byte range, and a toy one-level page
+//! table in guest RAM).
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
@@ -117,6 +118,7 @@ impl PageWalker for Identity {
         &mut self,
         _space: &mut AddressSpace,
         vaddr: u64,
+        _len: u64,
         access: Access,
         mmu_idx: u8,
     ) -> Result<Translation, FaultCode> {
@@ -133,6 +135,50 @@ impl PageWalker for Identity {
 
     fn access_fault(&mut self, vaddr: u64, access: Access) -> FaultCode {
         self.access_faults.push((vaddr, access));
+        access_fault_code(access)
+    }
+}
+
+/// Virtual = physical with a protected byte range, like a RISC-V PMP
+/// region: an access that touches `[lo, hi)` faults unless it lies wholly
+/// inside (then it is allowed: the region only makes accesses that
+/// straddle its edge fail). Pages the edges split are granted nothing, so
+/// every access to them walks (the [`PageWalker`] rule).
+#[derive(Debug, Default)]
+pub struct Guarded {
+    pub lo: u64,
+    pub hi: u64,
+    /// Every walk: address, length, kind.
+    pub walks: Vec<(u64, u64, Access)>,
+}
+
+impl Guarded {
+    fn straddles(&self, addr: u64, len: u64) -> bool {
+        let end = addr + len;
+        let touches = addr < self.hi && end > self.lo;
+        touches && !(addr >= self.lo && end <= self.hi)
+    }
+}
+
+impl PageWalker for Guarded {
+    fn translate(
+        &mut self,
+        _space: &mut AddressSpace,
+        vaddr: u64,
+        len: u64,
+        access: Access,
+        _mmu_idx: u8,
+    ) -> Result<Translation, FaultCode> {
+        self.walks.push((vaddr, len, access));
+        if self.straddles(vaddr, len) {
+            return Err(access_fault_code(access));
+        }
+        let page = vaddr & PAGE_MASK;
+        let uniform = !self.straddles(page, 1 << 12);
+        Ok(Translation { paddr_page: page, read: uniform, write: uniform, execute: uniform, asid: 0, global: false })
+    }
+
+    fn access_fault(&mut self, _vaddr: u64, access: Access) -> FaultCode {
         access_fault_code(access)
     }
 }
@@ -173,6 +219,7 @@ impl PageWalker for PageTable {
         &mut self,
         space: &mut AddressSpace,
         vaddr: u64,
+        _len: u64,
         access: Access,
         _mmu_idx: u8,
     ) -> Result<Translation, FaultCode> {
