@@ -205,6 +205,11 @@ impl Guest for Riscv64Cpu {
 
     fn handle_event(&mut self, cpu: &mut CpuContext<'_, Self>, event: Event, pc: u64) -> Action {
         let mut st = State::new(cpu.state);
+        if event == Event::Status(EXIT_EXCEPTION) {
+            // The loop counted the instruction (a status exit is not a
+            // fault exit), but it did not retire.
+            crate::csr::unretire(&mut st);
+        }
         match classify(&st, &event, cpu.mem.walker.fault_vaddr()) {
             Outcome::Trap { cause, tval } => {
                 trap::enter(&mut st, cause, tval, pc);

@@ -334,6 +334,20 @@ fn set_counter(st: &mut State<'_>, f: state::Field, inhibit: u64, icount: u64, v
     st.set(f, stored);
 }
 
+/// Takes back from `minstret` one instruction the vCPU loop counted as
+/// retired although it raised an exception: an instruction that leaves its
+/// block with a status (`ecall`, `ebreak`, an illegal instruction the
+/// translator detects) counts in the loop's instruction count, which drives
+/// time, but does not retire (Privileged spec §3.1.11 and §3.3.1: `ecall`
+/// and `ebreak` "are not considered to retire"). `mcycle` keeps it: the
+/// instruction still took its cycle.
+pub fn unretire(st: &mut State<'_>) {
+    if st.get(state::MCOUNTINHIBIT) & COUNTEREN_IR == 0 {
+        let v = st.get(state::MINSTRET).wrapping_sub(1);
+        st.set(state::MINSTRET, v);
+    }
+}
+
 /// Reads `csr` with every access check.
 pub fn read(st: &State<'_>, csr: u16, c: &Counters) -> Result<u64, Illegal> {
     static_check(csr, st.priv_mode(), false)?;

@@ -65,11 +65,9 @@ isa_tests!(
     privilege,
     sv39,
     pmp,
-    #[ignore = "known bug: the walker checks PMP for the first byte only (PageWalker::translate has no access size)"]
     pmp_partial,
     interrupts,
     htif,
-    #[ignore = "known bug: an instruction leaving its block with an exception status (ecall, ebreak, illegal) counts in minstret"]
     zicntr_traps,
 );
 

@@ -164,6 +164,22 @@ fn counters_enables_and_inhibit() {
 }
 
 #[test]
+fn unretire_takes_an_instruction_back_from_minstret_only() {
+    let mut b = hart(Priv::Machine);
+    let c = Counters { time: 0, icount: 2000 };
+    let mut st = State::new(&mut b);
+    write(&mut st, num::MINSTRET, 10, &Counters { time: 0, icount: 1999 }).unwrap();
+    unretire(&mut st);
+    assert_eq!(read(&st, num::MINSTRET, &c), Ok(9));
+    assert_eq!(read(&st, num::MCYCLE, &c), Ok(2000));
+    // Inhibited: minstret is frozen, whatever the loop counts.
+    write(&mut st, num::MCOUNTINHIBIT, COUNTEREN_IR, &c).unwrap();
+    let frozen = read(&st, num::MINSTRET, &c);
+    unretire(&mut st);
+    assert_eq!(read(&st, num::MINSTRET, &Counters { time: 0, icount: 3000 }), frozen);
+}
+
+#[test]
 fn stimecmp_needs_stce_and_tm_in_s_mode() {
     let mut b = hart(Priv::Supervisor);
     assert_eq!(rd(&mut b, num::STIMECMP), Err(Illegal));
