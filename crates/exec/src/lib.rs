@@ -77,6 +77,7 @@ mod code_reader;
 mod guest;
 mod hash;
 mod hot;
+mod jit;
 mod jump_cache;
 mod machine;
 mod run;
@@ -89,12 +90,16 @@ pub use clock::{Clock, ClockMode, HostClock};
 pub use code_reader::{CodeReader, PAGE_LIMIT_FAULT};
 pub use guest::{Action, BlockKey, CpuContext, Event, FetchFault, Guest};
 pub use hot::{HotBlock, HotBlockSink, NoHotBlocks};
+pub use jit::{Jit, JitConfig, JitStats};
 pub use jump_cache::JUMP_CACHE_ENTRIES;
 pub use machine::{ExitRequest, Machine};
 pub use run::RunExit;
 pub use tb_cache::{BlockInfo, CacheStats, TbCache, TbCacheConfig, TbId, TbKey};
 pub use timers::{Timer, TimerId, TimerQueue};
 pub use vcpu::{ExecError, Vcpu, VcpuStats};
+
+/// The JIT's code generator and engine interface, re-exported for hosts.
+pub use wemu_wasm_jit;
 
 #[cfg(feature = "testing")]
 pub mod testing;

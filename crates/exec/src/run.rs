@@ -30,12 +30,16 @@
 use alloc::string::String;
 use core::fmt::Write as _;
 
+use wemu_ir::MemSize;
 use wemu_ir::runtime::{Exit, ExitKind};
+use wemu_ir::runtime::{FaultCode, GuestMemory, Helpers};
 use wemu_ir::{Block, Inst};
 use wemu_softmmu::{AddressSpace, CODE_WRITE_FAULT, CpuMemory, MemTrace, PAGE_MASK, PageWalker, Tlb};
 use wemu_tci::{Interp, TciBlock};
 use wemu_trace::{Categories, TraceEvent, Tracer};
+use wemu_wasm_jit::engine::JitHost;
 
+use crate::Clock;
 use crate::jump_cache::JumpCache;
 use crate::tb_cache::WatchedSince;
 use crate::vcpu::{ExecError, VcpuStats};
@@ -157,6 +161,7 @@ impl<G: Guest> Vcpu<G> {
         // walker does not read the state block through the arena.
         let state = unsafe { &mut *state };
         let deadline = timers.next_deadline();
+        let state_offset = self.state_offset();
         let tracer = self.tracer.as_deref_mut();
         let trace = tracer.as_ref().map_or(Categories::NONE, |t| t.enabled());
         let space_trace = space.trace();
@@ -165,6 +170,8 @@ impl<G: Guest> Vcpu<G> {
         }
         let mut r = Runner {
             vcpu: self.index,
+            state_offset,
+            jit_ctx: self.jit_ctx,
             guest: &mut self.guest,
             walker: &mut self.walker,
             helpers: &mut self.helpers,
@@ -181,6 +188,7 @@ impl<G: Guest> Vcpu<G> {
             timers,
             machine,
             executed: 0,
+            budget,
             deadline,
             next_poll: 0,
             trace,
@@ -198,6 +206,9 @@ impl<G: Guest> Vcpu<G> {
 /// Everything one `run` call borrows.
 struct Runner<'a, G: Guest, M: Machine> {
     vcpu: u32,
+    /// Arena offsets of the state block and the JIT context block.
+    state_offset: u32,
+    jit_ctx: u32,
     guest: &'a mut G,
     walker: &'a mut G::Walker,
     helpers: &'a mut G::Helpers,
@@ -215,6 +226,8 @@ struct Runner<'a, G: Guest, M: Machine> {
     machine: &'a mut M,
     /// Instructions retired in this call.
     executed: u64,
+    /// The budget of this call.
+    budget: u64,
     /// The earliest armed timer, as last read.
     deadline: Option<u64>,
     /// Real time: `executed` at which to read the host clock next.
@@ -257,6 +270,9 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         }
         let mut next = Next::Lookup;
         loop {
+            if self.cache.jit_pending() {
+                self.cache.jit_poll();
+            }
             if self.space.has_code_writes() {
                 self.invalidate_written_code();
             }
@@ -317,9 +333,100 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
             self.emit(&TraceEvent::Exec { vcpu: self.vcpu, pc, tb: Some(id.index()), chained });
         }
         let Some(e) = self.cache.get(id) else { return Flow::Next(Next::Lookup) };
+        if let Some((region, member)) = e.jit {
+            return self.run_region(region, member);
+        }
         let pc = e.key.pc;
         let exit = self.interp.run(&e.code, self.state, &mut mem!(self), self.helpers);
         self.after_block(exit, Some(id), pc)
+    }
+
+    /// Runs compiled region `region` from its member `member` (see the
+    /// `jit` module): fills the context block, runs the module, accounts
+    /// the members it completed and turns the exit of the last one into
+    /// the next step, as for a block.
+    fn run_region(&mut self, region: u32, member: u32) -> Flow {
+        use wemu_wasm_jit::abi::*;
+        let Some((module, entry_id)) = self.cache.jit_mut().and_then(|j| j.enter(region, member)) else {
+            return Flow::Next(Next::Lookup);
+        };
+        let arena = self.space.arena();
+        let wasm_base = arena.wasm_base();
+        let ctx = u64::from(self.jit_ctx);
+        let limit = self.region_limit();
+        let w32 = |off: u32, v: u32| arena.write(ctx + u64::from(off), MemSize::B4, u64::from(v));
+        let w64 = |off: u32, v: u64| arena.write(ctx + u64::from(off), MemSize::B8, v);
+        let _ = w32(CTX_STATE, wasm_base.wrapping_add(self.state_offset));
+        let _ = w32(CTX_TLB, wasm_base.wrapping_add(self.tlb.arena_offset()));
+        let _ = w64(CTX_LIMIT, limit);
+        let _ = w64(CTX_RETIRED, 0);
+        let _ = w32(CTX_EXIT_REQUEST, 0);
+        let ctx_wasm = wasm_base.wrapping_add(self.jit_ctx);
+        let mut host: RegionHost<'_, '_, G> = RegionHost {
+            state: &mut *self.state,
+            mem: mem!(self),
+            helpers: &mut *self.helpers,
+            clock: self.timers.clock(),
+            ctx,
+            wasm_base,
+            synced: 0,
+        };
+        let Some(jit) = self.cache.jit_mut() else { return Flow::Next(Next::Lookup) };
+        let result = jit.run(module, member, ctx_wasm, &mut host);
+        let synced = host.synced;
+        let arena = self.space.arena();
+        let r32 = |off: u32| arena.read(ctx + u64::from(off), MemSize::B4).unwrap_or(0) as u32;
+        let r64 = |off: u32| arena.read(ctx + u64::from(off), MemSize::B8).unwrap_or(0);
+        let retired = r64(CTX_RETIRED);
+        self.executed += retired;
+        self.stats.insns += retired;
+        self.stats.jit_runs += 1;
+        self.stats.jit_insns += retired;
+        self.timers.clock().retire(retired.saturating_sub(synced));
+        if let Some(j) = self.cache.jit_mut() {
+            j.stats.insns += retired;
+        }
+        let kind = match result {
+            Ok(k) => k,
+            Err(error) => {
+                let pc = self.cache.get(entry_id).map_or(0, |e| e.key.pc);
+                return Flow::Exit(RunExit::Error(ExecError::Jit { pc, error }));
+            }
+        };
+        let (a, code, insns) = (r32(CTX_EXIT_A), r32(CTX_EXIT_CODE), r32(CTX_EXIT_INSNS));
+        let (pc, insn_pc, addr) = (r64(CTX_EXIT_PC), r64(CTX_EXIT_INSN_PC), r64(CTX_EXIT_ADDR));
+        let exit_member = r32(CTX_EXIT_MEMBER);
+        let kind = match kind {
+            EXIT_GOTO_TB => ExitKind::GotoTb { slot: a as u8, pc },
+            EXIT_LOOKUP_TB => ExitKind::LookupTb,
+            EXIT_STATUS => ExitKind::Status(a),
+            EXIT_MEM_FAULT => ExitKind::MemFault { addr, code, write: a != 0 },
+            EXIT_MISALIGNED => ExitKind::Misaligned { addr, write: a != 0 },
+            EXIT_HELPER_FAULT => ExitKind::HelperFault { helper: a, code },
+            _ => ExitKind::BadBlock,
+        };
+        // The member the exit belongs to: the region may have been dropped
+        // by a helper's doing (never, today), so look it up again.
+        let from = self.cache.jit_mut().and_then(|j| j.member(region, exit_member));
+        let block_pc = from.and_then(|id| self.cache.get(id)).map_or(0, |e| e.key.pc);
+        self.after_block(Exit { kind, insn_pc, insns }, from, block_pc)
+    }
+
+    /// Instructions a region may retire before it must come back to the
+    /// loop: the budget left, and the instructions until the next timer
+    /// poll (real time) or deadline (deterministic). At least 1: a region
+    /// always completes the member it starts with.
+    fn region_limit(&self) -> u64 {
+        let mut limit = self.budget.saturating_sub(self.executed);
+        if let Some(deadline) = self.deadline {
+            let clock = self.timers.clock();
+            let until = match clock.insns_until(deadline) {
+                Some(n) => n,
+                None => self.next_poll.saturating_sub(self.executed),
+            };
+            limit = limit.min(until);
+        }
+        limit.max(1)
     }
 
     /// Accounts a block's instructions and turns its exit into the next
@@ -507,6 +614,10 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
 
     /// Translates block `id` again and reports it hot.
     fn report_hot(&mut self, id: TbId) {
+        if self.cache.jit().is_some() {
+            self.form_region(id);
+            return;
+        }
         let Some(e) = self.cache.get(id) else { return };
         let (key, insns) = (e.key, e.insns);
         let mut mem = mem!(self);
@@ -519,6 +630,64 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
             // the block was first translated).
             wemu_ir::opt::optimize(&mut ir);
             self.cache.report_hot(id, &ir);
+        }
+    }
+
+    /// Grows a region from hot block `head` (see the `jit` module), has it
+    /// compiled and submits it to the engine.
+    fn form_region(&mut self, head: TbId) {
+        let Some(config) = self.cache.jit().map(|j| *j.config()) else { return };
+        let mut ids = alloc::vec![head];
+        let mut insns = self.cache.get(head).map_or(0, |e| e.insns);
+        let mut i = 0;
+        while i < ids.len() && ids.len() < config.max_region_blocks {
+            let links = self.cache.info(ids[i]).map_or([None; 2], |b| b.links);
+            for to in links.into_iter().flatten() {
+                let Some(b) = self.cache.info(to) else { continue };
+                if ids.len() < config.max_region_blocks
+                    && !ids.contains(&to)
+                    && b.exec_count >= config.min_member_execs
+                    && insns + b.insns <= config.max_region_insns
+                {
+                    insns += b.insns;
+                    ids.push(to);
+                }
+            }
+            i += 1;
+        }
+        let mut members = alloc::vec::Vec::with_capacity(ids.len());
+        let mut blocks = alloc::vec::Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(e) = self.cache.get(id) else { continue };
+            let (key, n) = (e.key, e.insns);
+            let mut mem = mem!(self);
+            let mut reader = CodeReader::new(&mut mem, key.pc, key.phys_pc, key.mmu_idx);
+            // The code is unchanged (see `report_hot`); a member whose
+            // mapping went away is left out.
+            match self.guest.translate(key.block_key(), &mut reader, n) {
+                Ok(mut ir) => {
+                    wemu_ir::opt::optimize(&mut ir);
+                    members.push(id);
+                    blocks.push(ir);
+                }
+                Err(_) if id == head => return,
+                Err(_) => {}
+            }
+        }
+        let region: alloc::vec::Vec<wemu_wasm_jit::Member<'_>> = members
+            .iter()
+            .zip(&blocks)
+            .map(|(&id, ir)| {
+                let links = self.cache.info(id).map_or([None; 2], |b| b.links);
+                let successors =
+                    links.map(|l| l.and_then(|to| members.iter().position(|&m| m == to).map(|p| p as u32)));
+                wemu_wasm_jit::Member { ir, successors }
+            })
+            .collect();
+        let Some(jit) = self.cache.jit_mut() else { return };
+        match wemu_wasm_jit::compile_region(&region, &config.options) {
+            Ok(wasm) => jit.submit(members, wasm),
+            Err(_) => jit.stats.declined += 1,
         }
     }
 
@@ -663,5 +832,77 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         if count > 0 {
             t.event(&TraceEvent::Lost { vcpu, count });
         }
+    }
+}
+
+/// What a region's imports reach (see the `jit` module): the vCPU's
+/// memory and helpers, with the clock kept current and device accesses
+/// ending the region at the next member boundary.
+struct RegionHost<'a, 'm, G: Guest> {
+    state: &'a mut [u8],
+    mem: CpuMemory<'m, G::Walker>,
+    helpers: &'a mut G::Helpers,
+    clock: &'a Clock,
+    /// Arena offset of the context block.
+    ctx: u64,
+    wasm_base: u32,
+    /// Instructions of completed members already retired on the clock.
+    synced: u64,
+}
+
+impl<G: Guest> RegionHost<'_, '_, G> {
+    /// Retires the members completed so far, so that whatever reads the
+    /// clock now sees what it would between blocks in the interpreter.
+    fn sync_clock(&mut self) {
+        let retired = self.mem.space.arena().read(self.ctx + u64::from(wemu_wasm_jit::abi::CTX_RETIRED), MemSize::B8);
+        let retired = retired.unwrap_or(self.synced);
+        self.clock.retire(retired.saturating_sub(self.synced));
+        self.synced = self.synced.max(retired);
+    }
+
+    /// Runs `f` against the vCPU; if it reached a device (whose interrupt
+    /// lines may have changed) or wrote code, asks the region to leave at
+    /// the next member boundary, as the loop checks there.
+    fn access<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.sync_clock();
+        let before = self.mem.space.mmio_accesses();
+        let r = f(self);
+        if self.mem.space.mmio_accesses() != before || self.mem.space.has_code_writes() {
+            let at = self.ctx + u64::from(wemu_wasm_jit::abi::CTX_EXIT_REQUEST);
+            let _ = self.mem.space.arena().write(at, MemSize::B4, 1);
+        }
+        r
+    }
+}
+
+impl<G: Guest> JitHost for RegionHost<'_, '_, G> {
+    fn load(&mut self, addr: u64, mem: wemu_ir::MemOp) -> Result<u64, FaultCode> {
+        self.access(|h| h.mem.load(addr, mem))
+    }
+
+    fn store(&mut self, addr: u64, raw: u64, mem: wemu_ir::MemOp) -> Result<(), FaultCode> {
+        self.access(|h| h.mem.store(addr, raw, mem))
+    }
+
+    fn atomic_rmw(&mut self, addr: u64, op: wemu_ir::RmwOp, raw: u64, mem: wemu_ir::MemOp) -> Result<u64, FaultCode> {
+        self.access(|h| h.mem.atomic_rmw(addr, op, raw, mem))
+    }
+
+    fn atomic_cmpxchg(&mut self, addr: u64, expected: u64, new: u64, mem: wemu_ir::MemOp) -> Result<u64, FaultCode> {
+        self.access(|h| h.mem.atomic_cmpxchg(addr, expected, new, mem))
+    }
+
+    fn helper(&mut self, id: u32, args: &[u64]) -> Result<u64, FaultCode> {
+        self.access(|h| h.helpers.call(id, h.state, args, &mut h.mem))
+    }
+
+    fn ctx_read(&self, addr: u32) -> u64 {
+        let off = u64::from(addr.wrapping_sub(self.wasm_base));
+        self.mem.space.arena().read(off, MemSize::B8).unwrap_or(0)
+    }
+
+    fn ctx_write_u32(&mut self, addr: u32, value: u32) {
+        let off = u64::from(addr.wrapping_sub(self.wasm_base));
+        let _ = self.mem.space.arena().write(off, MemSize::B4, u64::from(value));
     }
 }

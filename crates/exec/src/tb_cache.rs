@@ -32,6 +32,7 @@ use wemu_softmmu::PAGE_MASK;
 use wemu_tci::TciBlock;
 
 use crate::hash::IntMap;
+use crate::jit::Jit;
 use crate::{BlockKey, HotBlock, HotBlockSink, NoHotBlocks};
 
 /// The name of a cached block: valid until the block leaves the cache.
@@ -136,6 +137,8 @@ pub(crate) struct TbEntry {
     links: [Option<TbId>; 2],
     exec_count: u32,
     used: bool,
+    /// The compiled region (index) and member this block runs as, if any.
+    pub(crate) jit: Option<(u32, u32)>,
 }
 
 impl TbEntry {
@@ -185,6 +188,8 @@ pub struct TbCache {
     hand: usize,
     watch: WatchLog,
     sink: Box<dyn HotBlockSink + Send>,
+    /// The JIT tier, if any.
+    jit: Option<Jit>,
     stats: CacheStats,
 }
 
@@ -223,6 +228,7 @@ impl TbCache {
             hand: 0,
             watch: WatchLog::default(),
             sink,
+            jit: None,
             stats: CacheStats::default(),
         }
     }
@@ -401,8 +407,17 @@ impl TbCache {
             *slot = p;
             npages += 1;
         }
-        let entry =
-            TbEntry { key, code, insns, pages: entry_pages, npages, links: [None; 2], exec_count: 0, used: false };
+        let entry = TbEntry {
+            key,
+            code,
+            insns,
+            pages: entry_pages,
+            npages,
+            links: [None; 2],
+            exec_count: 0,
+            used: false,
+            jit: None,
+        };
         let free = self.free.pop().and_then(|i| self.slots.get_mut(i as usize).map(|s| (i, s)));
         let id = match free {
             Some((index, slot)) => {
@@ -467,7 +482,82 @@ impl TbCache {
         self.code_ops -= e.code.code_len();
         self.free.push(index);
         self.sink.block_removed(id);
+        if let Some((region, _)) = e.jit {
+            self.drop_region(region);
+            if let Some(j) = self.jit.as_mut() {
+                j.stats.invalidated += 1;
+            }
+        }
         true
+    }
+
+    /// Installs the JIT tier (or removes it, dropping every region).
+    pub fn set_jit(&mut self, jit: Option<Jit>) {
+        for slot in &mut self.slots {
+            if let Some(e) = slot.entry.as_mut() {
+                e.jit = None;
+            }
+        }
+        self.jit = jit;
+    }
+
+    /// The JIT tier.
+    pub fn jit(&self) -> Option<&Jit> {
+        self.jit.as_ref()
+    }
+
+    pub(crate) fn jit_mut(&mut self) -> Option<&mut Jit> {
+        self.jit.as_mut()
+    }
+
+    /// Whether compile requests are outstanding.
+    #[inline]
+    pub(crate) fn jit_pending(&self) -> bool {
+        self.jit.as_ref().is_some_and(Jit::has_pending)
+    }
+
+    /// Installs the regions the engine has finished: each member then runs
+    /// in the module. A region one of whose members left the cache
+    /// meanwhile is dropped; past the live-module cap, the region run least
+    /// recently is evicted first.
+    pub(crate) fn jit_poll(&mut self) {
+        loop {
+            let Some(jit) = self.jit.as_mut() else { return };
+            let Some((members, module)) = jit.next_ready() else { return };
+            if !members.iter().all(|&m| self.get(m).is_some()) {
+                if let Some(jit) = self.jit.as_mut() {
+                    jit.engine.release(module);
+                    jit.stats.stale += 1;
+                }
+                continue;
+            }
+            while let Some(victim) = self.jit.as_ref().filter(|j| j.full()).and_then(Jit::lru_victim) {
+                self.drop_region(victim);
+                if let Some(j) = self.jit.as_mut() {
+                    j.stats.evicted += 1;
+                }
+            }
+            let Some(jit) = self.jit.as_mut() else { return };
+            let region = jit.install(members.clone(), module);
+            for (i, &m) in members.iter().enumerate() {
+                if let Some(e) = self.get_mut(m) {
+                    e.jit = Some((region, i as u32));
+                }
+            }
+        }
+    }
+
+    /// Removes region `region`: its members run in the interpreter again
+    /// (unless they belong to a newer region).
+    fn drop_region(&mut self, region: u32) {
+        let Some(members) = self.jit.as_mut().and_then(|j| j.remove(region)) else { return };
+        for (i, &m) in members.iter().enumerate() {
+            if let Some(e) = self.get_mut(m)
+                && e.jit == Some((region, i as u32))
+            {
+                e.jit = None;
+            }
+        }
     }
 
     /// Logs that physical page `ppage` is now watched.

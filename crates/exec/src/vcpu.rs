@@ -33,6 +33,9 @@ pub enum ExecError {
     /// A store at `pc` kept hitting watched code although the code was
     /// invalidated (the softmmu did not unwatch the page).
     CodeWriteLoop { pc: u64 },
+    /// The JIT engine failed running the region of the block at `pc` (a
+    /// code generator or engine bug).
+    Jit { pc: u64, error: wemu_wasm_jit::engine::EngineError },
 }
 
 impl fmt::Display for ExecError {
@@ -44,6 +47,7 @@ impl fmt::Display for ExecError {
             ExecError::EmptyBlock { pc } => write!(f, "block at {pc:#x} has no instruction"),
             ExecError::BadBlock { pc } => write!(f, "block at {pc:#x} needs a larger CPU state"),
             ExecError::CodeWriteLoop { pc } => write!(f, "store at {pc:#x} keeps hitting watched code"),
+            ExecError::Jit { pc, error } => write!(f, "region of block {pc:#x}: {error}"),
         }
     }
 }
@@ -69,6 +73,10 @@ pub struct VcpuStats {
     pub interrupts: u64,
     /// Events handed to the guest (exceptions, statuses, fetch faults).
     pub events: u64,
+    /// Entries into JIT-compiled regions.
+    pub jit_runs: u64,
+    /// Guest instructions retired in JIT-compiled regions.
+    pub jit_insns: u64,
 }
 
 /// One virtual CPU of guest `G`. See the crate docs for the loop.
@@ -83,6 +91,8 @@ pub struct Vcpu<G: Guest> {
     /// space.
     arena_base: usize,
     pub(crate) tlb: Tlb,
+    /// Arena offset of the JIT's context block ([`wemu_wasm_jit::abi`]).
+    pub(crate) jit_ctx: u32,
     pub(crate) interp: Interp,
     pub(crate) jump_cache: JumpCache,
     pub(crate) halted: bool,
@@ -119,6 +129,7 @@ impl<G: Guest> Vcpu<G> {
         let state_len = guest.state_size().max(1);
         let state_offset = space.arena_mut().alloc(state_len as u64, 64)?;
         let tlb = Tlb::new(space.arena_mut(), guest.mmu_modes())?;
+        let jit_ctx = space.arena_mut().alloc(u64::from(wemu_wasm_jit::abi::CTX_SIZE), 64)?;
         Ok(Vcpu {
             index,
             guest,
@@ -128,6 +139,7 @@ impl<G: Guest> Vcpu<G> {
             state_len,
             arena_base: space.arena().base_ptr() as usize,
             tlb,
+            jit_ctx,
             interp: Interp::new(),
             jump_cache: JumpCache::new(),
             halted: false,

@@ -1,0 +1,158 @@
+//! The contract between a generated module and the host that runs it.
+//!
+//! Everything here is fixed: the code generator emits it, every engine (the
+//! native wasmtime one, the browser's `WebAssembly.Instance`) and the vCPU
+//! loop read it.
+//!
+//! # The module
+//!
+//! A generated module imports, from module [`IMPORT_MODULE`]:
+//!
+//! | name | type | what it is |
+//! |---|---|---|
+//! | [`MEMORY`] | memory 0 | the arena (shared when the engine says so) |
+//! | [`LOAD`] | `(ctx i32, addr i64, memop i32) -> i64` | slow-path load: raw value |
+//! | [`STORE`] | `(ctx i32, addr i64, value i64, memop i32) -> ()` | slow-path store |
+//! | [`RMW`] | `(ctx i32, addr i64, value i64, memop_rmw i32) -> i64` | atomic read-modify-write, old raw value |
+//! | [`CMPXCHG`] | `(ctx i32, addr i64, expected i64, new i64, memop i32) -> i64` | compare-and-exchange, old raw value |
+//! | [`HELPER`] | `(ctx i32, id i32, nargs i32) -> i64` | helper call; arguments at `ctx + `[`CTX_ARGS`] |
+//!
+//! and exports one function, [`RUN`]: `(ctx i32, entry i32) -> i32`. `ctx`
+//! is the Wasm address of the vCPU's context block (below), `entry` the
+//! index of the region member to start at; it returns the exit kind (the
+//! same value it stores at [`CTX_EXIT_KIND`]).
+//!
+//! Values cross the imports as in [`wemu_ir::runtime::GuestMemory`]: raw
+//! little-endian numbers of the access size, zero-extended; generated code
+//! applies byte order and sign extension and checks alignment before it
+//! calls. An import that fails stores 1 at [`CTX_FAULT`] and the fault code
+//! at [`CTX_FAULT_CODE`] (the returned value is then meaningless);
+//! generated code clears [`CTX_FAULT`] never: the host's import glue writes
+//! 0 there on success, so one load after the call tells. A helper's
+//! arguments are `nargs` (at most [`MAX_HELPER_ARGS`]) u64 at
+//! [`CTX_ARGS`].
+//!
+//! # The context block
+//!
+//! One per vCPU, in the arena, 8-byte aligned, [`CTX_SIZE`] bytes, all
+//! little-endian:
+//!
+//! | offset | field | direction | meaning |
+//! |---|---|---|---|
+//! | [`CTX_STATE`] | u32 | in | Wasm address of the CPU-state block |
+//! | [`CTX_TLB`] | u32 | in | Wasm address of the vCPU's TLB (`wemu_softmmu::tlb` layout) |
+//! | [`CTX_LIMIT`] | u64 | in | do not start another member once `retired >= limit` |
+//! | [`CTX_RETIRED`] | u64 | out | instructions of the members completed in this call; current at every member boundary, so an import can read it |
+//! | [`CTX_EXIT_REQUEST`] | u32 | in | nonzero: leave at the next member boundary (an import sets it after MMIO, another thread to interrupt) |
+//! | [`CTX_FAULT`] | u32 | out of imports | 0: the import succeeded; 1: it failed |
+//! | [`CTX_FAULT_CODE`] | u32 | out of imports | the fault code |
+//! | [`CTX_EXIT_MEMBER`] | u32 | out | the member the exit happened in |
+//! | [`CTX_EXIT_KIND`] | u32 | out | one of the `EXIT_*` kinds |
+//! | [`CTX_EXIT_A`] | u32 | out | `goto_tb` slot, `exit_tb` status, helper id, or 1 for a write fault |
+//! | [`CTX_EXIT_CODE`] | u32 | out | fault code (memory and helper faults) |
+//! | [`CTX_EXIT_INSNS`] | u32 | out | `insn_start`s executed in the exit's member, as [`wemu_ir::runtime::Exit::insns`] |
+//! | [`CTX_EXIT_PC`] | u64 | out | `goto_tb` target PC |
+//! | [`CTX_EXIT_INSN_PC`] | u64 | out | PC of the last `insn_start` executed in the exit's member (0 if none) |
+//! | [`CTX_EXIT_ADDR`] | u64 | out | faulting address (memory faults, misalignment) |
+//! | [`CTX_ARGS`] | `[u64; 8]` | out | helper arguments |
+//!
+//! # Member boundaries
+//!
+//! When a member leaves through `goto_tb slot` to a block that is also a
+//! member, generated code adds the member's instruction count to
+//! `retired`, then, if `retired >= limit` or the exit request is set, exits
+//! with [`EXIT_GOTO_TB`] (the host chains as after any block); otherwise it
+//! goes on with the successor inside the module. Globals live in Wasm
+//! locals across members: loaded from the state at entry, stored back at
+//! every exit and before each helper that reads state, reloaded after each
+//! helper that writes it.
+
+use wemu_ir::{Endian, MemOp, MemSize, RmwOp};
+
+/// The module name of every import.
+pub const IMPORT_MODULE: &str = "wemu";
+/// The arena memory.
+pub const MEMORY: &str = "memory";
+/// Slow-path load.
+pub const LOAD: &str = "load";
+/// Slow-path store.
+pub const STORE: &str = "store";
+/// Atomic read-modify-write.
+pub const RMW: &str = "rmw";
+/// Atomic compare-and-exchange.
+pub const CMPXCHG: &str = "cmpxchg";
+/// Helper call.
+pub const HELPER: &str = "helper";
+/// The exported entry function.
+pub const RUN: &str = "run";
+
+pub const CTX_STATE: u32 = 0;
+pub const CTX_TLB: u32 = 4;
+pub const CTX_LIMIT: u32 = 8;
+pub const CTX_RETIRED: u32 = 16;
+pub const CTX_EXIT_REQUEST: u32 = 24;
+pub const CTX_FAULT: u32 = 28;
+pub const CTX_FAULT_CODE: u32 = 32;
+pub const CTX_EXIT_MEMBER: u32 = 36;
+pub const CTX_EXIT_KIND: u32 = 40;
+pub const CTX_EXIT_A: u32 = 44;
+pub const CTX_EXIT_CODE: u32 = 48;
+pub const CTX_EXIT_INSNS: u32 = 52;
+pub const CTX_EXIT_PC: u32 = 56;
+pub const CTX_EXIT_INSN_PC: u32 = 64;
+pub const CTX_EXIT_ADDR: u32 = 72;
+pub const CTX_ARGS: u32 = 80;
+/// Helper arguments the context block has room for.
+pub const MAX_HELPER_ARGS: usize = 8;
+/// Bytes of the context block.
+pub const CTX_SIZE: u32 = CTX_ARGS + 8 * MAX_HELPER_ARGS as u32;
+
+/// Exit kinds ([`CTX_EXIT_KIND`]), mirroring [`wemu_ir::runtime::ExitKind`].
+pub const EXIT_GOTO_TB: u32 = 0;
+pub const EXIT_LOOKUP_TB: u32 = 1;
+pub const EXIT_STATUS: u32 = 2;
+pub const EXIT_MEM_FAULT: u32 = 3;
+pub const EXIT_MISALIGNED: u32 = 4;
+pub const EXIT_HELPER_FAULT: u32 = 5;
+
+/// Encodes a [`MemOp`] as the `memop` argument of the imports: bits 0..2
+/// log2 of the size, bit 2 signed, bit 3 big-endian, bits 4..8 alignment
+/// log2, bits 8..12 MMU index.
+pub const fn encode_memop(m: MemOp) -> u32 {
+    m.size.log2()
+        | (m.signed as u32) << 2
+        | (matches!(m.endian, Endian::Big) as u32) << 3
+        | (m.align_log2 as u32 & 0xf) << 4
+        | (m.mmu_idx as u32 & 0xf) << 8
+}
+
+/// Decodes a `memop` argument ([`encode_memop`]). Bits it does not define
+/// are ignored, so no value the guest can influence makes it fail.
+pub const fn decode_memop(v: u32) -> MemOp {
+    let size = match v & 3 {
+        0 => MemSize::B1,
+        1 => MemSize::B2,
+        2 => MemSize::B4,
+        _ => MemSize::B8,
+    };
+    MemOp {
+        size,
+        signed: v & 4 != 0,
+        endian: if v & 8 != 0 { Endian::Big } else { Endian::Little },
+        align_log2: ((v >> 4) & 0xf) as u8,
+        mmu_idx: ((v >> 8) & 0xf) as u8,
+    }
+}
+
+/// The [`RMW`] import's last argument: the memop with the operation in
+/// bits 16..24 (its index in [`RmwOp::ALL`]).
+pub fn encode_memop_rmw(m: MemOp, op: RmwOp) -> u32 {
+    let index = RmwOp::ALL.iter().position(|o| *o == op).unwrap_or(0) as u32;
+    encode_memop(m) | index << 16
+}
+
+/// Decodes [`encode_memop_rmw`]; an unknown operation index is `None`.
+pub fn decode_memop_rmw(v: u32) -> Option<(MemOp, RmwOp)> {
+    let op = *RmwOp::ALL.get(((v >> 16) & 0xff) as usize)?;
+    Some((decode_memop(v), op))
+}

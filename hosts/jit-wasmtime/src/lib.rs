@@ -1,0 +1,348 @@
+//! The native engine of the wemu Wasm JIT: generated modules are compiled
+//! by wasmtime (Cranelift) and run against the arena, which is a wasmtime
+//! shared memory (DESIGN.md decision 8: natively the arena *is* the Wasm
+//! memory, so the same modules run natively and in the browser).
+//!
+//! * [`arena`] makes the memory and the [`Arena`] over it; the machine is
+//!   built on that arena.
+//! * [`WasmtimeEngine`] implements [`Engine`]: compile requests go to a
+//!   background thread (or are compiled at once, [`Compile::Inline`]),
+//!   modules are instantiated lazily in the engine's store, with their
+//!   imports forwarded to the [`JitHost`] of the current run.
+//!
+//! A wasmtime store never frees an instance before the store itself, so
+//! the engine counts the instances of released modules and, past
+//! [`DEAD_INSTANCE_LIMIT`], starts a new store (the memory is shared, so
+//! it survives) and instantiates live modules again as they run.
+
+use std::collections::VecDeque;
+use std::sync::mpsc;
+use std::thread;
+
+use wasmtime::{Caller, Config, Linker, MemoryType, Module, OptLevel, SharedMemory, Store, TypedFunc};
+use wemu_softmmu::Arena;
+use wemu_wasm_jit::abi;
+use wemu_wasm_jit::engine::{Engine, EngineError, JitHost, ModuleId, Ticket, imports};
+
+/// Released modules' instances a store may hold before it is replaced.
+pub const DEAD_INSTANCE_LIMIT: usize = 4096;
+
+/// Wasm page size.
+const PAGE: u64 = 1 << 16;
+
+/// Where compilation happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compile {
+    /// In [`Engine::submit`] itself: the module is ready at the next poll
+    /// (tests, deterministic runs that want the JIT from the first hot
+    /// block).
+    Inline,
+    /// On a background thread, while the vCPU goes on interpreting.
+    Background,
+}
+
+/// Makes an arena of `len` bytes that is a wasmtime shared memory of
+/// `engine`, for a machine to be built on. The arena keeps the memory
+/// alive.
+pub fn arena(engine: &WasmtimeEngine, len: u64) -> Result<Arena, String> {
+    if len > Arena::MAX_LEN {
+        return Err(format!("an arena of {len} bytes exceeds the 4 GiB a Wasm memory can address"));
+    }
+    if len != engine.memory.data_size() as u64 {
+        return Err(format!("the engine's memory has {} bytes, the arena asks for {len}", engine.memory.data_size()));
+    }
+    let memory = engine.memory.clone();
+    let base = memory.data().as_ptr() as *mut u8;
+    // SAFETY: `base` is the start of the shared memory's `len` bytes
+    // (checked above), valid for reads and writes for as long as any clone
+    // of `memory` lives; the arena owns such a clone (`with_owner`), so the
+    // memory outlives it. A fresh memory is zeroed. Rust never makes
+    // references into it: wasmtime accesses it through raw pointers from
+    // generated code, the arena through raw reads and writes.
+    let arena = unsafe { Arena::from_raw_zeroed(base, len, 0) };
+    Ok(arena.with_owner(Box::new(memory)))
+}
+
+/// The store's data: the host of the run in progress.
+struct HostData {
+    /// The [`JitHost`] of the current [`Engine::run`] call, its lifetime
+    /// erased; `None` outside a run.
+    host: Option<*mut (dyn JitHost + 'static)>,
+}
+
+// SAFETY: the pointer is set only for the duration of `run`, on the thread
+// that calls it, and dereferenced only by imports called from that run.
+unsafe impl Send for HostData {}
+
+impl HostData {
+    /// The current run's host (always there: imports run only inside a
+    /// run).
+    fn host(&mut self) -> Option<&mut dyn JitHost> {
+        // SAFETY: `host` is set only inside `WasmtimeEngine::run`, from a
+        // `&mut dyn JitHost` that outlives the call, and reset to `None`
+        // before it returns; imports run only during that call, and no
+        // other reference to that host is used while the module runs.
+        self.host.map(|h| unsafe { &mut *h })
+    }
+}
+
+/// A compiled module, instantiated in the current store or not yet.
+struct Slot {
+    module: Module,
+    run: Option<TypedFunc<(i32, i32), i32>>,
+}
+
+/// Figures for the status line and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    pub compiled: u64,
+    pub failed: u64,
+    pub released: u64,
+    pub live: u64,
+    /// Nanoseconds spent compiling (on whichever thread).
+    pub compile_ns: u64,
+    pub stores: u64,
+}
+
+type Finished = (Ticket, Result<Module, String>, u64);
+
+/// The wasmtime [`Engine`].
+pub struct WasmtimeEngine {
+    engine: wasmtime::Engine,
+    memory: SharedMemory,
+    store: Store<HostData>,
+    linker: Linker<HostData>,
+    slots: Vec<Option<Slot>>,
+    free: Vec<ModuleId>,
+    /// Instances of released modules still in the store.
+    dead_instances: usize,
+    next_ticket: Ticket,
+    mode: Compile,
+    ready: VecDeque<(Ticket, Result<ModuleId, EngineError>)>,
+    to_worker: Option<mpsc::Sender<(Ticket, Vec<u8>)>>,
+    from_worker: Option<mpsc::Receiver<Finished>>,
+    stats: EngineStats,
+}
+
+impl std::fmt::Debug for WasmtimeEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmtimeEngine").field("mode", &self.mode).field("stats", &self.stats).finish()
+    }
+}
+
+fn compile(engine: &wasmtime::Engine, wasm: &[u8]) -> (Result<Module, String>, u64) {
+    let t = std::time::Instant::now();
+    let r = Module::new(engine, wasm).map_err(|e| format!("{e:#}"));
+    (r, t.elapsed().as_nanos() as u64)
+}
+
+impl WasmtimeEngine {
+    /// An engine whose memory (the arena, see [`arena`]) has `arena_len`
+    /// bytes, rounded up to Wasm pages.
+    pub fn new(arena_len: u64, mode: Compile) -> Result<WasmtimeEngine, String> {
+        let mut config = Config::new();
+        config.wasm_threads(true);
+        config.shared_memory(true);
+        config.cranelift_opt_level(OptLevel::Speed);
+        let engine = wasmtime::Engine::new(&config).map_err(|e| format!("wasmtime: {e:#}"))?;
+        let pages = arena_len.div_ceil(PAGE).max(1);
+        if pages > 1 << 16 {
+            return Err(format!("an arena of {arena_len} bytes exceeds the 4 GiB a Wasm memory can address"));
+        }
+        let ty = MemoryType::shared(pages as u32, pages as u32);
+        let memory = SharedMemory::new(&engine, ty).map_err(|e| format!("wasmtime memory: {e:#}"))?;
+        let linker = linker(&engine, &memory)?;
+        let store = Store::new(&engine, HostData { host: None });
+        let (to_worker, from_worker) = match mode {
+            Compile::Inline => (None, None),
+            Compile::Background => {
+                let (tx, rx) = mpsc::channel::<(Ticket, Vec<u8>)>();
+                let (done_tx, done_rx) = mpsc::channel::<Finished>();
+                let e = engine.clone();
+                thread::Builder::new()
+                    .name("wemu-jit-compile".into())
+                    .spawn(move || {
+                        for (ticket, wasm) in rx {
+                            let (r, ns) = compile(&e, &wasm);
+                            if done_tx.send((ticket, r, ns)).is_err() {
+                                break;
+                            }
+                        }
+                    })
+                    .map_err(|e| format!("cannot start the JIT compile thread: {e}"))?;
+                (Some(tx), Some(done_rx))
+            }
+        };
+        Ok(WasmtimeEngine {
+            engine,
+            memory,
+            store,
+            linker,
+            slots: Vec::new(),
+            free: Vec::new(),
+            dead_instances: 0,
+            next_ticket: 0,
+            mode,
+            ready: VecDeque::new(),
+            to_worker,
+            from_worker,
+            stats: EngineStats { stores: 1, ..EngineStats::default() },
+        })
+    }
+
+    /// The engine's figures.
+    pub fn stats(&self) -> EngineStats {
+        self.stats
+    }
+
+    /// Whether the memory is shared (always, natively).
+    pub fn shared_memory(&self) -> bool {
+        true
+    }
+
+    fn install(&mut self, module: Module) -> ModuleId {
+        let slot = Slot { module, run: None };
+        self.stats.compiled += 1;
+        self.stats.live += 1;
+        match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = Some(slot);
+                id
+            }
+            None => {
+                self.slots.push(Some(slot));
+                (self.slots.len() - 1) as ModuleId
+            }
+        }
+    }
+
+    fn finish(&mut self, ticket: Ticket, r: Result<Module, String>, ns: u64) {
+        self.stats.compile_ns += ns;
+        let r = match r {
+            Ok(m) => Ok(self.install(m)),
+            Err(e) => {
+                self.stats.failed += 1;
+                Err(EngineError::Compile(e))
+            }
+        };
+        self.ready.push_back((ticket, r));
+    }
+
+    /// Replaces the store once it holds too many dead instances.
+    fn recycle_store(&mut self) {
+        if self.dead_instances < DEAD_INSTANCE_LIMIT {
+            return;
+        }
+        self.store = Store::new(&self.engine, HostData { host: None });
+        for s in self.slots.iter_mut().flatten() {
+            s.run = None;
+        }
+        self.dead_instances = 0;
+        self.stats.stores += 1;
+    }
+}
+
+/// The imports every module gets: the memory and the five functions, each
+/// forwarded to the run's host through [`imports`].
+fn linker(engine: &wasmtime::Engine, memory: &SharedMemory) -> Result<Linker<HostData>, String> {
+    let mut l = Linker::new(engine);
+    let m = abi::IMPORT_MODULE;
+    let err = |e: wasmtime::Error| format!("wasmtime linker: {e:#}");
+    l.define(&Store::new(engine, HostData { host: None }), m, abi::MEMORY, memory.clone()).map_err(err)?;
+    l.func_wrap(m, abi::LOAD, |mut c: Caller<'_, HostData>, ctx: i32, addr: i64, memop: i32| -> i64 {
+        c.data_mut().host().map_or(0, |h| imports::load(h, ctx as u32, addr as u64, memop as u32) as i64)
+    })
+    .map_err(err)?;
+    l.func_wrap(m, abi::STORE, |mut c: Caller<'_, HostData>, ctx: i32, addr: i64, value: i64, memop: i32| {
+        if let Some(h) = c.data_mut().host() {
+            imports::store(h, ctx as u32, addr as u64, value as u64, memop as u32)
+        }
+    })
+    .map_err(err)?;
+    l.func_wrap(m, abi::RMW, |mut c: Caller<'_, HostData>, ctx: i32, addr: i64, value: i64, memop: i32| -> i64 {
+        c.data_mut().host().map_or(0, |h| imports::rmw(h, ctx as u32, addr as u64, value as u64, memop as u32) as i64)
+    })
+    .map_err(err)?;
+    l.func_wrap(
+        m,
+        abi::CMPXCHG,
+        |mut c: Caller<'_, HostData>, ctx: i32, addr: i64, expected: i64, new: i64, memop: i32| -> i64 {
+            c.data_mut().host().map_or(0, |h| {
+                imports::cmpxchg(h, ctx as u32, addr as u64, expected as u64, new as u64, memop as u32) as i64
+            })
+        },
+    )
+    .map_err(err)?;
+    l.func_wrap(m, abi::HELPER, |mut c: Caller<'_, HostData>, ctx: i32, id: i32, nargs: i32| -> i64 {
+        c.data_mut().host().map_or(0, |h| imports::helper(h, ctx as u32, id as u32, nargs as u32) as i64)
+    })
+    .map_err(err)?;
+    Ok(l)
+}
+
+impl Engine for WasmtimeEngine {
+    fn submit(&mut self, wasm: Vec<u8>) -> Ticket {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        if let Some(tx) = &self.to_worker {
+            if tx.send((ticket, wasm)).is_ok() {
+                return ticket;
+            }
+            self.ready.push_back((ticket, Err(EngineError::Compile("the compile thread is gone".into()))));
+            return ticket;
+        }
+        let (r, ns) = compile(&self.engine, &wasm);
+        self.finish(ticket, r, ns);
+        ticket
+    }
+
+    fn poll(&mut self) -> Option<(Ticket, Result<ModuleId, EngineError>)> {
+        let done: Vec<Finished> = self.from_worker.as_ref().map_or_else(Vec::new, |rx| rx.try_iter().collect());
+        for (ticket, r, ns) in done {
+            self.finish(ticket, r, ns);
+        }
+        self.ready.pop_front()
+    }
+
+    fn run(&mut self, module: ModuleId, entry: u32, ctx: u32, host: &mut dyn JitHost) -> Result<u32, EngineError> {
+        let Some(Some(slot)) = self.slots.get_mut(module as usize) else {
+            return Err(EngineError::NoModule(module));
+        };
+        let run = match &slot.run {
+            Some(f) => f.clone(),
+            None => {
+                let instance = self
+                    .linker
+                    .instantiate(&mut self.store, &slot.module)
+                    .map_err(|e| EngineError::Compile(format!("instantiation: {e:#}")))?;
+                let f = instance
+                    .get_typed_func::<(i32, i32), i32>(&mut self.store, abi::RUN)
+                    .map_err(|e| EngineError::Compile(format!("export `{}`: {e:#}", abi::RUN)))?;
+                slot.run = Some(f.clone());
+                f
+            }
+        };
+        let erased: *mut (dyn JitHost + 'static) =
+            // SAFETY: only the lifetime is erased; the pointer is reset
+            // before `host`'s borrow ends (see `HostData`).
+            unsafe { std::mem::transmute::<*mut (dyn JitHost + '_), *mut (dyn JitHost + 'static)>(host) };
+        self.store.data_mut().host = Some(erased);
+        let r = run.call(&mut self.store, (ctx as i32, entry as i32));
+        self.store.data_mut().host = None;
+        r.map(|k| k as u32).map_err(|e| EngineError::Trap(format!("{e:#}")))
+    }
+
+    fn release(&mut self, module: ModuleId) {
+        if let Some(s) = self.slots.get_mut(module as usize)
+            && let Some(slot) = s.take()
+        {
+            if slot.run.is_some() {
+                self.dead_instances += 1;
+            }
+            self.free.push(module);
+            self.stats.released += 1;
+            self.stats.live -= 1;
+            self.recycle_store();
+        }
+    }
+}
