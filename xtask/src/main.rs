@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod bench;
+mod bench_guest;
+mod bench_workload;
 mod fuzz;
 mod images;
 
@@ -51,10 +54,7 @@ jobs:
   test [--fuzz-seconds N]
                        everything CI checks: rustfmt, clippy -D warnings, the no_std build,
                        the test suites, each fuzz target for N seconds (default 30; 0 skips)
-  bench [NAME...] [--quick]
-                       benchmarks, printing their figures: tci (interpreter throughput), exec
-                       (TLB-hit memory access, block dispatch); all if none is named
-  fuzz TARGET [SECS]   run one cargo-fuzz target (default 60 s)
+  {bench}  fuzz TARGET [SECS]   run one cargo-fuzz target (default 60 s)
 ";
 
 fn main() -> ExitCode {
@@ -67,11 +67,11 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::fuzz_cmd(&args[1..]),
         Some("images") => images::images_cmd(&args[1..]),
         Some("help" | "--help" | "-h") => {
-            print!("{USAGE}{}", images::USAGE);
+            print!("{}{}", usage(), images::USAGE);
             Ok(())
         }
         Some(other) => Err(format!("unknown job `{other}`; try `cargo xtask help`")),
-        None => Err(format!("no job given\n{USAGE}{}", images::USAGE)),
+        None => Err(format!("no job given\n{}{}", usage(), images::USAGE)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,6 +80,10 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn usage() -> String {
+    USAGE.replace("{bench}", bench::USAGE)
 }
 
 /// The workspace root (xtask lives one level below it).
@@ -224,6 +228,9 @@ fn test(args: &[String]) -> Result<(), String> {
             cargo(None).args(["bench", "-p", package, "--bench", target, "--", "--quick"]),
         )?;
     }
+    // The dashboard's workload once on wemu: its checksum must be the host build's.
+    eprintln!("==> bench suite smoke run: the workload on wemu (TCI) against the host build");
+    bench::smoke()?;
     if fuzz_seconds > 0 {
         fuzz::run_all(fuzz_seconds)?;
     }
@@ -231,16 +238,33 @@ fn test(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo xtask bench`: the suite (see `bench`), or the micro benchmarks
+/// when one is named (`micro` names them all).
 fn bench(args: &[String]) -> Result<(), String> {
-    let quick = args.iter().any(|a| a == "--quick");
-    let names: Vec<&str> = args.iter().map(String::as_str).filter(|&a| a != "--quick").collect();
-    for name in &names {
-        if !BENCHES.iter().any(|(n, ..)| n == name) {
-            let known: Vec<&str> = BENCHES.iter().map(|(n, ..)| *n).collect();
-            return Err(format!("unknown benchmark `{name}` (known: {})", known.join(", ")));
+    // Names are the words that are neither options nor their values.
+    let mut names = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--runs" | "--scale" | "--filter" | "--wemu" => {
+                it.next();
+            }
+            a if a.starts_with('-') => {}
+            a => names.push(a),
         }
     }
-    for &(name, package, target) in BENCHES.iter().filter(|(n, ..)| names.is_empty() || names.contains(n)) {
+    let micro = |n: &str| n == "micro" || BENCHES.iter().any(|(b, ..)| *b == n);
+    if names.is_empty() || names == ["suite"] {
+        let rest: Vec<String> = args.iter().filter(|a| *a != "suite").cloned().collect();
+        return bench::suite(&rest);
+    }
+    if let Some(n) = names.iter().find(|n| !micro(n)) {
+        let known: Vec<&str> = BENCHES.iter().map(|(n, ..)| *n).collect();
+        return Err(format!("unknown benchmark `{n}` (known: suite, micro, {})", known.join(", ")));
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let all = names.contains(&"micro");
+    for &(name, package, target) in BENCHES.iter().filter(|(n, ..)| all || names.contains(n)) {
         let mut c = cargo(None);
         c.args(["bench", "-p", package, "--bench", target]);
         if quick {

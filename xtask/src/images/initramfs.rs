@@ -161,6 +161,58 @@ pub fn modules(found: &[&super::deb::Found]) -> Result<Vec<u8>, String> {
     Ok(gz.finish().expect("writing to memory"))
 }
 
+/// Where the bench initramfs keeps the workload.
+pub const BENCH_WORKLOAD: &str = "bin/wemu-bench";
+
+/// `/init` of the bench initramfs: with `wemu_bench=SCALE` on the kernel
+/// command line it runs the workload at that scale and powers off (`-f`:
+/// straight to the kernel, no init to stop); otherwise it hands over to the
+/// stock `/init`, so the same archive also boots to the shell.
+pub const BENCH_INIT: &str = "#!/bin/sh
+# wemu bench initramfs: run the workload when asked, else boot as usual.
+/bin/busybox mount -t proc proc /proc
+scale=$(/bin/busybox sed -n 's/.*wemu_bench=\\([0-9][0-9]*\\).*/\\1/p' /proc/cmdline)
+if [ -z \"$scale\" ]; then
+    /bin/busybox umount /proc
+    exec /init.stock
+fi
+/bin/busybox --install -s
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# Let user mode read instret (scounteren.IR): the workload counts its instructions.
+echo 2 > /proc/sys/kernel/perf_user_access 2>/dev/null
+echo \"wemu-bench: start\"
+/bin/wemu-bench \"$scale\"
+poweroff -f
+";
+
+/// The bench initramfs: the stock archive `stock_gz` with its `/init`
+/// renamed `/init.stock`, the static `workload` at [`BENCH_WORKLOAD`] and
+/// [`BENCH_INIT`] as `/init`.
+pub fn bench(stock_gz: &[u8], workload: &[u8]) -> Result<Vec<u8>, String> {
+    use super::cpio::{S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, parse};
+    use std::io::Read;
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(stock_gz).read_to_end(&mut raw).map_err(|e| format!("initramfs: gzip: {e}"))?;
+    let mut w = Writer::new();
+    for e in parse(&raw)? {
+        let perm = e.mode & 0o7777;
+        let name = if e.name == "init" { "init.stock" } else { e.name.as_str() };
+        match e.mode & S_IFMT {
+            S_IFDIR => w.dir(name, perm),
+            S_IFREG => w.file(name, perm, &e.data),
+            S_IFLNK => w.symlink(name, &String::from_utf8_lossy(&e.data)),
+            S_IFCHR => w.char_dev(name, perm, e.rdev.0, e.rdev.1),
+            _ => return Err(format!("initramfs: unexpected entry type {:o} for `{}`", e.mode, e.name)),
+        }
+    }
+    w.file(BENCH_WORKLOAD, 0o755, workload);
+    w.file("init", 0o755, BENCH_INIT.as_bytes());
+    let mut gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
+    gz.write_all(&w.finish()).expect("writing to memory");
+    Ok(gz.finish().expect("writing to memory"))
+}
+
 /// Re-reads a built initramfs: a well-formed archive with the entries the
 /// kernel needs.
 pub fn check(gz: &[u8]) -> Result<(), String> {
@@ -247,5 +299,25 @@ mod tests {
         assert_eq!(build(&bb), gz);
         check(&gz).unwrap();
         assert!(check(&gz[..gz.len() / 2]).is_err());
+    }
+
+    #[test]
+    fn bench_archive_keeps_the_stock_one_and_adds_the_workload() {
+        let bb = fake_elf(0xf3, false);
+        let workload = fake_elf(0xf3, false);
+        let gz = bench(&build(&bb), &workload).unwrap();
+        check(&gz).unwrap();
+        let mut raw = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut raw).unwrap();
+        let entries = cpio::parse(&raw).unwrap();
+        let get = |n: &str| entries.iter().find(|e| e.name == n).unwrap_or_else(|| panic!("{n} missing"));
+        assert_eq!(get("init").data, BENCH_INIT.as_bytes());
+        assert_eq!(get("init.stock").data, INIT.as_bytes());
+        assert_eq!(get(BENCH_WORKLOAD).data, workload);
+        assert_eq!(get(BENCH_WORKLOAD).mode, S_IFREG | 0o755);
+        assert_eq!(get("dev/console").rdev, (5, 1));
+        assert_eq!(get("bin/sh").data, b"busybox");
+        assert!(BENCH_INIT.contains("exec /init.stock") && BENCH_INIT.contains("poweroff -f"));
+        assert!(bench(b"not gzip", &workload).is_err());
     }
 }

@@ -316,6 +316,14 @@ pub fn images_cmd(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The bench initramfs of `cargo xtask bench`: the stock initramfs
+/// (`stock_gz`) with the static `workload` added and an `/init` that runs
+/// it when the kernel command line has `wemu_bench=SCALE` (see
+/// [`initramfs::BENCH_INIT`]).
+pub fn bench_initramfs(stock_gz: &[u8], workload: &[u8]) -> Result<Vec<u8>, String> {
+    initramfs::bench(stock_gz, workload)
+}
+
 /// Lazily opened network and index.
 struct Ctx<'a> {
     spec: &'a ArchSpec,
