@@ -1,5 +1,7 @@
 //! The bytecode a block is lowered to: one [`Op`] per executed IR
-//! instruction, with operands resolved to frame slots and the operation and
+//! instruction (or per fused pair: an address `x + c` and the access using
+//! it, a result and the `mov` to a global after it; `insn_start` usually
+//! needs none), with operands resolved to frame slots and the operation and
 //! its type folded into the opcode, plus the side tables of the few ops whose
 //! operands do not fit in an `Op` and the data `run` needs at entry and exit.
 //!
@@ -142,6 +144,13 @@ macro_rules! define_op {
             Load { d: Slot, addr: Slot, ty: Type, mem: MemOp },
             /// Guest memory store.
             Store { s: Slot, addr: Slot, mem: MemOp },
+            /// Guest memory load (i64 result) from `base + off`: an address
+            /// computation fused into the access.
+            LoadOffI64 { d: Slot, base: Slot, off: i16, mem: MemOp },
+            /// Guest memory load (i32 result) from `base + off`.
+            LoadOffI32 { d: Slot, base: Slot, off: i16, mem: MemOp },
+            /// Guest memory store to `base + off`.
+            StoreOff { s: Slot, base: Slot, off: i16, mem: MemOp },
             /// Atomic read-modify-write: [`TciBlock::atomics`]`[idx]`.
             AtomicRmw { idx: u16 },
             /// Atomic compare-and-exchange: [`TciBlock::atomics`]`[idx]`.
@@ -150,7 +159,9 @@ macro_rules! define_op {
             Fence { kind: FenceKind },
             /// Helper call: [`TciBlock::calls`]`[idx]`.
             Call { idx: u16 },
-            /// Start of a guest instruction whose PC is in slot `pc`.
+            /// Start of a guest instruction whose PC is in slot `pc`. Only
+            /// in blocks whose instruction count is not known statically
+            /// (see [`TciBlock::insn_at`]).
             InsnStart { pc: Slot },
             /// Unconditional branch.
             Br { target: u32 },
@@ -227,6 +238,15 @@ pub struct TciBlock {
     pub(crate) atomics: Vec<AtomicInfo>,
     pub(crate) calls: Vec<CallInfo>,
     pub(crate) call_args: Vec<Slot>,
+    /// Where a block's count of guest instructions is the same on every
+    /// path to each op (no loops, and joins agree; so for every block a
+    /// frontend makes), its `insn_start`s emit no code: `insn_at[i]` is
+    /// the index in `insn_states` of what op `i` reports if it exits.
+    /// Empty otherwise: `InsnStart` ops count at run time.
+    pub(crate) insn_at: Vec<u32>,
+    /// `(pc, insns)` of the last `insn_start` executed and the count so
+    /// far; entry 0 is `(0, 0)`, before any.
+    pub(crate) insn_states: Vec<(u64, u32)>,
     /// Bytes of CPU state the block touches; `run` refuses smaller states.
     pub(crate) state_size: usize,
     /// Number of frame slots in use.

@@ -120,6 +120,9 @@ struct Lower<'a> {
     call_args: Vec<Slot>,
     /// Index of the instruction being lowered, for errors.
     inst: usize,
+    /// The temp the instruction being lowered writes instead of its own
+    /// destination (see [`Plan::dst_from_next`]).
+    dst_override: Option<Temp>,
 }
 
 impl Lower<'_> {
@@ -138,6 +141,7 @@ impl Lower<'_> {
     }
 
     fn dst(&mut self, t: Temp) -> Result<Slot, CompileError> {
+        let t = self.dst_override.take().unwrap_or(t);
         let s = self.temp(t)?;
         if let (Temp::Global(_), Some(w)) = (t, self.written.get_mut(usize::from(s))) {
             *w = true;
@@ -202,7 +206,11 @@ impl Lower<'_> {
         Ok(Op::Call { idx })
     }
 
-    fn lower(&mut self, inst: &Inst) -> Result<Op, CompileError> {
+    /// Lowers `inst`, writing `dst` instead of its destination if given,
+    /// and (a load or store) addressing `base + off` if `addr` is given.
+    fn lower(&mut self, inst: &Inst, dst: Option<Temp>, addr: Option<(Value, i16)>) -> Result<Op, CompileError> {
+        self.dst_override = dst;
+        let fused_addr = addr;
         let op = match *inst {
             Inst::Mov { ty, dst, src } => {
                 let s = self.val(src, ty)?;
@@ -265,14 +273,26 @@ impl Lower<'_> {
                 self.state_access(offset, size);
                 Op::StoreState { s: self.val(src, ty)?, size, offset }
             }
-            Inst::Load { ty, dst, addr, mem } => {
-                let addr = self.val(addr, Type::I64)?;
-                Op::Load { d: self.dst(dst)?, addr, ty, mem }
-            }
+            Inst::Load { ty, dst, addr, mem } => match fused_addr {
+                Some((base, off)) => {
+                    let base = self.val(base, Type::I64)?;
+                    let d = self.dst(dst)?;
+                    match ty {
+                        Type::I32 => Op::LoadOffI32 { d, base, off, mem },
+                        Type::I64 => Op::LoadOffI64 { d, base, off, mem },
+                    }
+                }
+                None => {
+                    let addr = self.val(addr, Type::I64)?;
+                    Op::Load { d: self.dst(dst)?, addr, ty, mem }
+                }
+            },
             Inst::Store { ty, src, addr, mem } => {
                 let s = self.val(src, ty)?;
-                let addr = self.val(addr, Type::I64)?;
-                Op::Store { s, addr, mem }
+                match fused_addr {
+                    Some((base, off)) => Op::StoreOff { s, base: self.val(base, Type::I64)?, off, mem },
+                    None => Op::Store { s, addr: self.val(addr, Type::I64)?, mem },
+                }
             }
             Inst::AtomicRmw { op, ty, dst, addr, src, mem } => {
                 let addr = self.val(addr, Type::I64)?;
@@ -308,26 +328,154 @@ impl Lower<'_> {
     }
 }
 
-/// Marks every global `inst` refers to in `used`; fails on an undeclared
-/// temp.
-fn mark_globals(block: &Block, inst: &Inst, used: &mut [bool]) -> Result<(), ()> {
+/// Marks every global `inst` refers to in `used` and counts the reads and
+/// writes of each local in `uses` and `defs`; fails on an undeclared temp.
+fn mark_temps(inst: &Inst, used: &mut [bool], uses: &mut [u32], defs: &mut [u32]) -> Result<(), ()> {
     let mut ok = true;
-    let mut mark = |t: Temp| match t {
+    let mut mark = |t: Temp, count: &mut [u32]| match t {
         Temp::Global(GlobalId(g)) => match used.get_mut(g as usize) {
             Some(u) => *u = true,
             None => ok = false,
         },
-        Temp::Local(l) => ok &= (l.0 as usize) < block.locals.len(),
+        Temp::Local(l) => match count.get_mut(l.0 as usize) {
+            Some(n) => *n = n.saturating_add(1),
+            None => ok = false,
+        },
     };
     inst.for_each_use(|v| {
         if let Value::Temp(t) = v {
-            mark(t)
+            mark(t, uses)
         }
     });
     if let Some(d) = inst.def() {
-        mark(d);
+        mark(d, defs);
     }
     if ok { Ok(()) } else { Err(()) }
+}
+
+/// How one IR instruction is lowered, besides the plain one op.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Plan {
+    /// It emits no code: a label, an `insn_start` counted statically, or
+    /// an instruction fused into its neighbour.
+    skip: bool,
+    /// A load or store whose address is `a + c` of the `add` just before
+    /// it (which is skipped): `c` fits an `i16`.
+    addr_from_prev: bool,
+    /// Its destination is a local read only by the `global = mov local`
+    /// right after it (which is skipped): it writes the global instead.
+    dst_from_next: bool,
+}
+
+/// Whether local `t` is written once and read once (by the instruction
+/// the caller found reading it).
+fn single_use(t: Temp, uses: &[u32], defs: &[u32]) -> bool {
+    match t {
+        Temp::Local(l) => uses.get(l.0 as usize) == Some(&1) && defs.get(l.0 as usize) == Some(&1),
+        Temp::Global(_) => false,
+    }
+}
+
+/// `c` as an address offset that fits an `i16`.
+fn small_offset(c: u64) -> Option<i16> {
+    i16::try_from(c as i64).ok()
+}
+
+/// Fuses the common pairs of a frontend's IR into one op each: an address
+/// `t = add.i64 x, c` read only by the next load or store, and a result
+/// `t = ...` read only by the next `g = mov t` into a global. Both keep
+/// every observable effect where it was: the fused instructions are
+/// adjacent, and a load that faults writes no destination either way.
+fn plan(insts: &[Inst], uses: &[u32], defs: &[u32], plans: &mut [Plan]) {
+    for i in 0..insts.len() {
+        let next = insts.get(i + 1);
+        if let Inst::Binary { op: BinaryOp::Add, ty: Type::I64, dst, a: Value::Temp(_), b: Value::Const(c) } = insts[i]
+            && small_offset(c).is_some()
+            && single_use(dst, uses, defs)
+            && let Some(Inst::Load { addr, .. } | Inst::Store { addr, .. }) = next
+            && *addr == Value::Temp(dst)
+            && !plans[i].skip
+        {
+            plans[i].skip = true;
+            plans[i + 1].addr_from_prev = true;
+            continue;
+        }
+        let fusable = matches!(
+            insts[i],
+            Inst::Mov { .. }
+                | Inst::Unary { .. }
+                | Inst::Binary { .. }
+                | Inst::Convert { .. }
+                | Inst::Extract { .. }
+                | Inst::Deposit { .. }
+                | Inst::SetCond { .. }
+                | Inst::MovCond { .. }
+                | Inst::LoadState { .. }
+                | Inst::Load { .. }
+        );
+        if fusable
+            && !plans[i].skip
+            && let Some(dst) = insts[i].def()
+            && single_use(dst, uses, defs)
+            && let Some(&Inst::Mov { dst: Temp::Global(_), src, .. }) = next
+            && src == Value::Temp(dst)
+        {
+            plans[i].dst_from_next = true;
+            plans[i + 1].skip = true;
+        }
+    }
+}
+
+/// The guest-instruction state at each instruction, if it is static: for
+/// every instruction, the index in `states` of the last `insn_start`
+/// before it (0: none), the same on every path that reaches it. `None` if
+/// the block has a backward branch or paths that disagree. `at` gets one
+/// more entry, for the end of the block.
+fn static_insns(insts: &[Inst], states: &mut Vec<(u64, u32)>, at: &mut Vec<u32>) -> Option<()> {
+    states.clear();
+    states.push((0, 0));
+    at.clear();
+    // The state where control falls through to the next instruction
+    // (`None` after a terminator), and what branches bring to each label.
+    let mut cur = Some(0u32);
+    let mut pending: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut placed: BTreeMap<u32, ()> = BTreeMap::new();
+    let merge = |a: Option<u32>, b: Option<u32>| match (a, b) {
+        (Some(x), Some(y)) if x != y => Err(()),
+        (x, y) => Ok(x.or(y)),
+    };
+    for inst in insts {
+        if let Inst::Label(l) = *inst {
+            placed.insert(l.0, ());
+            cur = merge(cur, pending.remove(&l.0)).ok()?;
+        }
+        at.push(cur.unwrap_or(0));
+        match *inst {
+            Inst::InsnStart { pc } => {
+                if let Some(k) = cur {
+                    let insns = states.get(k as usize)?.1.checked_add(1)?;
+                    cur = Some(u32::try_from(states.len()).ok()?);
+                    states.push((pc, insns));
+                }
+            }
+            Inst::Br { target } | Inst::BrCond { target, .. } => {
+                if placed.contains_key(&target.0) {
+                    return None;
+                }
+                if let Some(k) = cur {
+                    let p = pending.get(&target.0).copied();
+                    pending.insert(target.0, merge(p, Some(k)).ok()?.unwrap_or(k));
+                }
+            }
+            _ => {}
+        }
+        if inst.is_terminator() {
+            cur = None;
+        }
+    }
+    // Falling off the end.
+    at.push(cur.unwrap_or(0));
+    Some(())
 }
 
 impl TciBlock {
@@ -342,8 +490,10 @@ impl TciBlock {
 
         // Globals: the used ones get the first slots, in id order.
         let mut used = vec![false; block.globals.len()];
+        let mut uses = vec![0u32; block.locals.len()];
+        let mut defs = vec![0u32; block.locals.len()];
         for (i, inst) in insts.iter().enumerate() {
-            mark_globals(block, inst, &mut used).map_err(|()| CompileError::UndeclaredTemp { inst: i })?;
+            mark_temps(inst, &mut used, &mut uses, &mut defs).map_err(|()| CompileError::UndeclaredTemp { inst: i })?;
         }
         let mut global_slot = vec![None; used.len()];
         let mut globals_in = Vec::new();
@@ -367,16 +517,34 @@ impl TciBlock {
             return Err(CompileError::TooLarge);
         }
 
-        // Labels: each instruction but a label becomes exactly one op.
+        // What each instruction becomes: fused pairs, and `insn_start`s
+        // that need no code when the count is static.
+        let mut plans = vec![Plan::default(); insts.len()];
+        plan(insts, &uses, &defs, &mut plans);
+        let mut insn_states = Vec::new();
+        let mut insn_at_inst = Vec::new();
+        let static_count = static_insns(insts, &mut insn_states, &mut insn_at_inst).is_some();
+        if !static_count {
+            insn_states.clear();
+            insn_at_inst.clear();
+        }
+        for (p, inst) in plans.iter_mut().zip(insts) {
+            if matches!(inst, Inst::Label(_)) || (static_count && matches!(inst, Inst::InsnStart { .. })) {
+                p.skip = true;
+            }
+        }
+
+        // Labels: the code index of the next op.
         // (A map, not a table: `num_labels` of unverified IR may be huge.)
         let mut label_pos = BTreeMap::new();
         let mut n = 0u32;
         for (i, inst) in insts.iter().enumerate() {
-            if let Inst::Label(l) = *inst {
-                if l.0 >= block.num_labels || label_pos.insert(l.0, n).is_some() {
-                    return Err(CompileError::BadLabel { inst: i });
-                }
-            } else {
+            if let Inst::Label(l) = *inst
+                && (l.0 >= block.num_labels || label_pos.insert(l.0, n).is_some())
+            {
+                return Err(CompileError::BadLabel { inst: i });
+            }
+            if !plans[i].skip {
                 n += 1;
             }
         }
@@ -394,19 +562,36 @@ impl TciBlock {
             calls: Vec::new(),
             call_args: Vec::new(),
             inst: 0,
+            dst_override: None,
         };
         let mut code = Vec::with_capacity(n as usize + 1);
+        let mut insn_at = Vec::with_capacity(if static_count { n as usize + 1 } else { 0 });
         for (i, inst) in insts.iter().enumerate() {
-            if matches!(inst, Inst::Label(_)) {
+            let p = plans[i];
+            if p.skip {
                 continue;
             }
             lw.inst = i;
-            code.push(lw.lower(inst)?);
+            let dst = match (p.dst_from_next, insts.get(i + 1)) {
+                (true, Some(&Inst::Mov { dst, .. })) => Some(dst),
+                _ => None,
+            };
+            let addr = match (p.addr_from_prev, i.checked_sub(1).and_then(|j| insts.get(j))) {
+                (true, Some(&Inst::Binary { a, b: Value::Const(c), .. })) => small_offset(c).map(|off| (a, off)),
+                _ => None,
+            };
+            code.push(lw.lower(inst, dst, addr)?);
+            if static_count {
+                insn_at.push(insn_at_inst.get(i).copied().unwrap_or(0));
+            }
         }
         // Whatever the last instruction is, execution cannot run past the
         // end of the code: a block that falls off its end (unverified IR)
         // leaves with `BadBlock`, and a label at the very end targets this.
         code.push(Op::Trap);
+        if static_count {
+            insn_at.push(insn_at_inst.get(insts.len()).copied().unwrap_or(0));
+        }
 
         let globals_out = globals_in.iter().filter(|g| lw.written[usize::from(g.slot)]).copied().collect();
         let state_size = usize::try_from(lw.state_size).map_err(|_| CompileError::TooLarge)?;
@@ -420,6 +605,8 @@ impl TciBlock {
             atomics: lw.atomics,
             calls: lw.calls,
             call_args: lw.call_args,
+            insn_at,
+            insn_states,
             state_size,
             slots,
         })

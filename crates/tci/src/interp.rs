@@ -160,6 +160,31 @@ macro_rules! define_exec {
                     f[usize::from($s)]
                 };
             }
+            // A guest memory access at `$a` (an expression, evaluated once),
+            // leaving the loop on a fault.
+            macro_rules! load {
+                ($d:expr, $a:expr, $ty:expr, $m:expr) => {{
+                    let a: u64 = $a;
+                    if a & $m.align_mask() != 0 {
+                        break ExitKind::Misaligned { addr: a, write: false };
+                    }
+                    match mem.load(a, $m) {
+                        Ok(raw) => r!($d) = semantics::loaded_value($ty, $m, raw),
+                        Err(code) => break ExitKind::MemFault { addr: a, code, write: false },
+                    }
+                }};
+            }
+            macro_rules! store {
+                ($s:expr, $a:expr, $m:expr) => {{
+                    let a: u64 = $a;
+                    if a & $m.align_mask() != 0 {
+                        break ExitKind::Misaligned { addr: a, write: true };
+                    }
+                    if let Err(code) = mem.store(a, semantics::stored_raw($m, r!($s)), $m) {
+                        break ExitKind::MemFault { addr: a, code, write: true };
+                    }
+                }};
+            }
             let kind = loop {
                 // In range: the code ends with a terminator and branch targets
                 // are code indices (see `TciBlock::code`).
@@ -213,25 +238,15 @@ macro_rules! define_exec {
                         r!(d) = semantics::loaded_value(ty, MemOp::le(size, signed), raw);
                     }
                     Op::StoreState { s, size, offset } => write_le(state, offset as usize, size, r!(s)),
-                    Op::Load { d, addr, ty, mem: m } => {
-                        let a = r!(addr);
-                        if a & m.align_mask() != 0 {
-                            break ExitKind::Misaligned { addr: a, write: false };
-                        }
-                        match mem.load(a, m) {
-                            Ok(raw) => r!(d) = semantics::loaded_value(ty, m, raw),
-                            Err(code) => break ExitKind::MemFault { addr: a, code, write: false },
-                        }
+                    Op::Load { d, addr, ty, mem: m } => load!(d, r!(addr), ty, m),
+                    Op::LoadOffI64 { d, base, off, mem: m } => {
+                        load!(d, r!(base).wrapping_add(off as u64), Type::I64, m)
                     }
-                    Op::Store { s, addr, mem: m } => {
-                        let a = r!(addr);
-                        if a & m.align_mask() != 0 {
-                            break ExitKind::Misaligned { addr: a, write: true };
-                        }
-                        if let Err(code) = mem.store(a, semantics::stored_raw(m, r!(s)), m) {
-                            break ExitKind::MemFault { addr: a, code, write: true };
-                        }
+                    Op::LoadOffI32 { d, base, off, mem: m } => {
+                        load!(d, r!(base).wrapping_add(off as u64), Type::I32, m)
                     }
+                    Op::Store { s, addr, mem: m } => store!(s, r!(addr), m),
+                    Op::StoreOff { s, base, off, mem: m } => store!(s, r!(base).wrapping_add(off as u64), m),
                     Op::AtomicRmw { idx } => {
                         if let Err(k) = atomic(tb, idx, false, f, mem) {
                             break k;
@@ -260,6 +275,10 @@ macro_rules! define_exec {
                     Op::Trap => break ExitKind::BadBlock,
                 }
             };
+            // The op that left is the one before `pc`.
+            if let Some(&(at, n)) = tb.insn_at.get(pc.wrapping_sub(1)).and_then(|&k| tb.insn_states.get(k as usize)) {
+                (insn_pc, insns) = (at, n);
+            }
             (Exit { kind, insn_pc, insns }, synced)
         }
     };

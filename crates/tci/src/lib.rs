@@ -4,8 +4,9 @@
 //! A [`Block`](wemu_ir::Block) is lowered once by [`TciBlock::compile`] to
 //! compact bytecode: every temp and constant gets a slot in a `u64` register
 //! file (the frame), every operation is specialized by kind and type into its
-//! own opcode, labels become code indices and constants are preloaded from a
-//! template. [`Interp::run`] then executes it with a tight `match` loop that
+//! own opcode, the commonest pairs of a frontend's IR are fused into one op,
+//! labels become code indices, constants are preloaded from a template and
+//! guest-instruction counts are worked out statically where they can be. [`Interp::run`] then executes it with a tight `match` loop that
 //! does no type dispatch, hashing or allocation, bit-exact with
 //! [`wemu_ir::semantics`].
 //!
