@@ -12,7 +12,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use wemu_ir::{BinaryOp, Block, Cond, ConvOp, Endian, GlobalId, Inst, MemSize, Temp, Type, UnaryOp, Value};
+use wemu_ir::{BinaryOp, Block, Cond, ConvOp, Effect, Endian, GlobalId, Inst, MemSize, Temp, Type, UnaryOp, Value};
 
 use crate::bytecode::{AtomicInfo, CallInfo, FRAME_SLOTS, GlobalSlot, Op, Slot, TciBlock, with_op_tables};
 
@@ -123,6 +123,9 @@ struct Lower<'a> {
     /// The temp the instruction being lowered writes instead of its own
     /// destination (see [`Plan::dst_from_next`]).
     dst_override: Option<Temp>,
+    /// For each local: the slot of the global it lives in from its
+    /// definition on (see [`Plan::dst_from_next`]).
+    local_in_global: Vec<Option<Slot>>,
 }
 
 impl Lower<'_> {
@@ -130,13 +133,11 @@ impl Lower<'_> {
         let e = CompileError::UndeclaredTemp { inst: self.inst };
         match t {
             Temp::Global(g) => self.global_slot.get(g.0 as usize).copied().flatten().ok_or(e),
-            Temp::Local(l) => {
-                if (l.0 as usize) < self.block.locals.len() {
-                    slot(self.local_base + l.0 as usize)
-                } else {
-                    Err(e)
-                }
-            }
+            Temp::Local(l) => match self.local_in_global.get(l.0 as usize) {
+                Some(&Some(s)) => Ok(s),
+                Some(None) => slot(self.local_base + l.0 as usize),
+                None => Err(e),
+            },
         }
     }
 
@@ -362,9 +363,49 @@ struct Plan {
     /// A load or store whose address is `a + c` of the `add` just before
     /// it (which is skipped): `c` fits an `i16`.
     addr_from_prev: bool,
-    /// Its destination is a local read only by the `global = mov local`
-    /// right after it (which is skipped): it writes the global instead.
+    /// Its destination is a local copied to a global by the `global = mov
+    /// local` right after it (which is skipped): it writes the global
+    /// instead, and later reads of the local read the global, which keeps
+    /// the value until then (see [`lives_in_global`]).
     dst_from_next: bool,
+}
+
+/// Whether local `t`, written by instruction `i` and copied to global `g`
+/// by instruction `i + 1`, can live in `g`: it is written only there, and
+/// its other reads follow in straight-line code that neither writes `g`
+/// nor calls a helper that may write the state (which reloads `g`). An
+/// instruction reads its operands before it writes anything, so the last
+/// read may be in an instruction that writes `g`.
+fn lives_in_global(block: &Block, i: usize, t: Temp, g: Temp, uses: &[u32], defs: &[u32]) -> bool {
+    let Temp::Local(l) = t else { return false };
+    if defs.get(l.0 as usize) != Some(&1) {
+        return false;
+    }
+    // The mov reads it once.
+    let mut left = uses.get(l.0 as usize).copied().unwrap_or(0).saturating_sub(1);
+    let mut j = i + 2;
+    while left > 0 {
+        let Some(inst) = block.insts.get(j) else { return false };
+        let mut reads = 0;
+        inst.for_each_use(|v| reads += u32::from(v == Value::Temp(t)));
+        left = left.saturating_sub(reads);
+        if left == 0 {
+            break;
+        }
+        let writes_state = match inst {
+            Inst::Call { helper, .. } => block.helper(*helper).is_none_or(|h| h.effect >= Effect::WritesState),
+            _ => false,
+        };
+        if matches!(inst, Inst::Label(_) | Inst::BrCond { .. })
+            || inst.is_terminator()
+            || writes_state
+            || inst.def() == Some(g)
+        {
+            return false;
+        }
+        j += 1;
+    }
+    true
 }
 
 /// Whether local `t` is written once and read once (by the instruction
@@ -386,7 +427,8 @@ fn small_offset(c: u64) -> Option<i16> {
 /// `t = ...` read only by the next `g = mov t` into a global. Both keep
 /// every observable effect where it was: the fused instructions are
 /// adjacent, and a load that faults writes no destination either way.
-fn plan(insts: &[Inst], uses: &[u32], defs: &[u32], plans: &mut [Plan]) {
+fn plan(block: &Block, uses: &[u32], defs: &[u32], plans: &mut [Plan]) {
+    let insts = &block.insts[..];
     for i in 0..insts.len() {
         let next = insts.get(i + 1);
         if let Inst::Binary { op: BinaryOp::Add, ty: Type::I64, dst, a: Value::Temp(_), b: Value::Const(c) } = insts[i]
@@ -416,9 +458,9 @@ fn plan(insts: &[Inst], uses: &[u32], defs: &[u32], plans: &mut [Plan]) {
         if fusable
             && !plans[i].skip
             && let Some(dst) = insts[i].def()
-            && single_use(dst, uses, defs)
-            && let Some(&Inst::Mov { dst: Temp::Global(_), src, .. }) = next
+            && let Some(&Inst::Mov { dst: g @ Temp::Global(_), src, .. }) = next
             && src == Value::Temp(dst)
+            && lives_in_global(block, i, dst, g, uses, defs)
         {
             plans[i].dst_from_next = true;
             plans[i + 1].skip = true;
@@ -520,7 +562,7 @@ impl TciBlock {
         // What each instruction becomes: fused pairs, and `insn_start`s
         // that need no code when the count is static.
         let mut plans = vec![Plan::default(); insts.len()];
-        plan(insts, &uses, &defs, &mut plans);
+        plan(block, &uses, &defs, &mut plans);
         let mut insn_states = Vec::new();
         let mut insn_at_inst = Vec::new();
         let static_count = static_insns(insts, &mut insn_states, &mut insn_at_inst).is_some();
@@ -563,6 +605,7 @@ impl TciBlock {
             call_args: Vec::new(),
             inst: 0,
             dst_override: None,
+            local_in_global: vec![None; block.locals.len()],
         };
         let mut code = Vec::with_capacity(n as usize + 1);
         let mut insn_at = Vec::with_capacity(if static_count { n as usize + 1 } else { 0 });
@@ -581,6 +624,12 @@ impl TciBlock {
                 _ => None,
             };
             code.push(lw.lower(inst, dst, addr)?);
+            if let (Some(Temp::Local(l)), Some(g)) = (inst.def(), dst)
+                && let Ok(s) = lw.temp(g)
+                && let Some(a) = lw.local_in_global.get_mut(l.0 as usize)
+            {
+                *a = Some(s);
+            }
             if static_count {
                 insn_at.push(insn_at_inst.get(i).copied().unwrap_or(0));
             }

@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use wemu_ir::arbitrary::{Case, MEM_BASE, STATE_SIZE};
-use wemu_ir::{Block, Builder, Cond, Globals, MemOp, MemSize, Temp, Type, Value, verify};
+use wemu_ir::arbitrary::{Case, HELPER_WRITE, MEM_BASE, STATE_SIZE};
+use wemu_ir::{Block, Builder, Cond, Effect, Globals, HelperDecl, MemOp, MemSize, Temp, Type, Value, verify};
 use wemu_tci::TciBlock;
 use wemu_tci::testing::{run_reference, run_tci};
 
@@ -20,12 +20,32 @@ fn globals() -> (Arc<Globals>, Vec<Temp>) {
     (Arc::new(g), ids.into_iter().map(Temp::Global).collect())
 }
 
+/// How a block reads again a loaded value it moved to global `g1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reuse {
+    /// It does not.
+    No,
+    /// Later, while `g1` still holds it (the value lives in `g1`).
+    Later,
+    /// After `g1` is written again (it needs its own slot).
+    AfterWrite,
+    /// After a helper that writes `g1`'s state bytes (likewise).
+    AfterHelper,
+}
+
 /// A riscv64-like block: loads and stores at `base + off`, results moved
-/// to globals, a conditional exit; `reuse` also reads a loaded value twice
-/// (so that its `mov` cannot be fused).
-fn riscv_like(off: u64, aligned: bool, reuse: bool) -> Block {
+/// to globals, a conditional exit; `reuse` says whether and how a loaded
+/// value is read again.
+fn riscv_like(off: u64, aligned: bool, reuse: Reuse) -> Block {
     let (g, x) = globals();
     let mut b = Builder::new(g);
+    b.declare_helper(HelperDecl {
+        id: HELPER_WRITE,
+        name: "write".into(),
+        args: vec![I64],
+        ret: Some(I64),
+        effect: Effect::WritesState,
+    });
     let m64 = if aligned { MemOp::le(MemSize::B8, false).aligned() } else { MemOp::le(MemSize::B8, false) };
     let exit = b.new_label();
     b.insn_start(0x100);
@@ -41,7 +61,14 @@ fn riscv_like(off: u64, aligned: bool, reuse: bool) -> Block {
     let w = b.load(I32, x[0].into(), MemOp::le(MemSize::B4, true));
     let w64 = b.convert(wemu_ir::ConvOp::SextI32, w.into());
     b.mov(I64, x[3], w64.into());
-    if reuse {
+    match reuse {
+        Reuse::No | Reuse::Later => {}
+        Reuse::AfterWrite => b.mov(I64, x[1], Value::Const(77)),
+        Reuse::AfterHelper => {
+            b.call(HELPER_WRITE, vec![Value::Const(99)]);
+        }
+    }
+    if reuse != Reuse::No {
         let r = b.add(I64, v.into(), Value::Const(3));
         b.mov(I64, x[5], r.into());
     }
@@ -74,28 +101,35 @@ fn fused_ops_match_the_reference() {
     let mut runs = 0;
     for &off in &offsets {
         for aligned in [false, true] {
-            for reuse in [false, true] {
+            for reuse in [Reuse::No, Reuse::Later, Reuse::AfterWrite, Reuse::AfterHelper] {
                 let block = riscv_like(off, aligned, reuse);
                 let tb = TciBlock::compile(&block).unwrap();
                 // Insn_starts, labels, the address adds and the movs need no
-                // op: 9 ops and the final trap (2 more for the reused value).
+                // op: 9 ops and the final trap, 1 more for the add of a reused
+                // value, 2 more where the value cannot live in `g1` (its
+                // mov, and the write or call).
                 let fits = |c: u64| i16::try_from(c as i64).is_ok();
                 if fits(off) && fits(off.wrapping_add(8)) {
-                    assert_eq!(tb.code_len(), if reuse { 12 } else { 10 }, "{block}");
+                    let want = match reuse {
+                        Reuse::No => 10,
+                        Reuse::Later => 11,
+                        Reuse::AfterWrite | Reuse::AfterHelper => 13,
+                    };
+                    assert_eq!(tb.code_len(), want, "{block}");
                 }
                 for &base in &bases {
                     for fill in [0u8, 7] {
                         let c = case(block.clone(), base, fill);
                         let want = run_reference(&block, &c).unwrap();
                         let got = run_tci(&block, &c).unwrap();
-                        assert_eq!(got, want, "off {off:#x} aligned {aligned} reuse {reuse} base {base:#x}\n{block}");
+                        assert_eq!(got, want, "off {off:#x} aligned {aligned} reuse {reuse:?} base {base:#x}\n{block}");
                         runs += 1;
                     }
                 }
             }
         }
     }
-    assert_eq!(runs, offsets.len() * 2 * 2 * bases.len() * 2);
+    assert_eq!(runs, offsets.len() * 2 * 4 * bases.len() * 2);
 }
 
 /// Paths that reach a fault with different instruction counts: the count
