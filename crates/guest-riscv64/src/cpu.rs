@@ -7,8 +7,8 @@ use core::fmt;
 
 use wemu_exec::{Action, BlockKey, CodeReader, CpuContext, Event, FetchFault, Guest, Machine};
 use wemu_ir::runtime::FaultCode;
-use wemu_ir::{Block, Globals};
-use wemu_softmmu::CpuMemory;
+use wemu_ir::{Block, Globals, MemSize};
+use wemu_softmmu::{CpuMemory, Resolved};
 
 use crate::helpers::{HartMemory, Riscv64Helpers, Timebase};
 use crate::mmu::Mmu;
@@ -114,6 +114,31 @@ fn mem_fault_cause(code: FaultCode, write: bool) -> u64 {
     }
 }
 
+/// The bits of the instruction at `pc`, for the `xtval` of an
+/// illegal-instruction exception a helper raised (helpers do not see the
+/// instruction). The translator gives the bits for the ones it raises, as
+/// QEMU does for all of them, and OpenSBI's emulation of instructions
+/// reads them from `mtval` when it is not 0 (§3.1.16 allows 0 or the
+/// bits). The code was fetched from there to run the block, so the fetch
+/// succeeds but for a concurrent remap; it reads RAM or ROM only (a device
+/// read could have side effects): otherwise `None`, and `xtval` is 0.
+fn insn_bits(mem: &mut CpuMemory<'_, Mmu>, pc: u64, mmu_idx: u8) -> Option<u32> {
+    let mut half = |vaddr: u64| -> Option<u32> {
+        let paddr = mem.translate_fetch(vaddr, mmu_idx).ok()?;
+        match mem.space.resolve(paddr) {
+            Resolved::Memory { remaining, .. } if remaining >= 2 => {
+                mem.space.read(paddr, MemSize::B2).ok().map(|v| v as u32)
+            }
+            _ => None,
+        }
+    };
+    let lo = half(pc)?;
+    if crate::insn_length(lo as u16) == 2 {
+        return Some(lo);
+    }
+    Some(lo | half(pc.wrapping_add(2))? << 16)
+}
+
 /// What an [`Event`] means for the hart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -211,7 +236,11 @@ impl Guest for Riscv64Cpu {
             crate::csr::unretire(&mut st);
         }
         match classify(&st, &event, cpu.mem.walker.fault_vaddr()) {
-            Outcome::Trap { cause, tval } => {
+            Outcome::Trap { cause, mut tval } => {
+                if matches!(event, Event::HelperFault { .. }) && cause == trap::cause::ILLEGAL_INSTRUCTION {
+                    let fetch_idx = TbFlags::from_state(&st).fetch_mmu();
+                    tval = insn_bits(&mut cpu.mem, pc, fetch_idx).map_or(0, u64::from);
+                }
                 trap::enter(&mut st, cause, tval, pc);
                 Action::Continue
             }

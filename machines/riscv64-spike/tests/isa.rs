@@ -66,6 +66,7 @@ isa_tests!(
     sv39,
     pmp,
     pmp_partial,
+    illegal_tval,
     interrupts,
     htif,
     zicntr_traps,

@@ -148,8 +148,10 @@ impl Riscv64Helpers {
     }
 }
 
-/// Records an illegal-instruction exception (with `xtval` 0: helpers do
-/// not see the instruction bits) and returns its fault code.
+/// Records an illegal-instruction exception and returns its fault code.
+/// Helpers do not see the instruction bits: `xtval` is 0 here, and trap
+/// entry replaces it with the bits fetched again at the PC
+/// ([`crate::Riscv64Cpu`]'s event handling).
 pub(crate) fn illegal(st: &mut State<'_>) -> FaultCode {
     st.set(state::TRAP_CAUSE, cause::ILLEGAL_INSTRUCTION);
     st.set(state::TRAP_TVAL, 0);
