@@ -11,6 +11,7 @@
 extern crate alloc;
 
 pub mod abi;
+mod codegen;
 pub mod engine;
 
 use alloc::string::String;
@@ -57,6 +58,5 @@ impl fmt::Display for JitError {
 /// Compiles a region to a module of [`abi`]'s shape; `members[i]` is entry
 /// `i` of its `run` export.
 pub fn compile_region(members: &[Member<'_>], options: &Options) -> Result<Vec<u8>, JitError> {
-    let _ = (members, options);
-    Err(JitError::Unsupported(String::from("the code generator is not written yet")))
+    codegen::compile(members, options)
 }
