@@ -93,6 +93,18 @@ pub struct JitStats {
     pub insns: u64,
 }
 
+/// What a machine needs to run with the JIT: the tier, the arena its
+/// engine provides (the engine's Wasm memory, which the machine's guest RAM,
+/// CPU state and TLBs must live in), and the hot threshold.
+#[derive(Debug)]
+pub struct JitSetup {
+    pub jit: Jit,
+    pub arena: wemu_softmmu::Arena,
+    /// Executions after which a block is hot (1: compile everything at its
+    /// first run, for tests).
+    pub hot_threshold: u32,
+}
+
 /// A compiled region.
 #[derive(Debug)]
 pub(crate) struct Region {

@@ -90,7 +90,7 @@ pub use clock::{Clock, ClockMode, HostClock};
 pub use code_reader::{CodeReader, PAGE_LIMIT_FAULT};
 pub use guest::{Action, BlockKey, CpuContext, Event, FetchFault, Guest};
 pub use hot::{HotBlock, HotBlockSink, NoHotBlocks};
-pub use jit::{Jit, JitConfig, JitStats};
+pub use jit::{Jit, JitConfig, JitSetup, JitStats};
 pub use jump_cache::JUMP_CACHE_ENTRIES;
 pub use machine::{ExitRequest, Machine};
 pub use run::RunExit;

@@ -41,26 +41,20 @@ pub enum Compile {
     Background,
 }
 
-/// Makes an arena of `len` bytes that is a wasmtime shared memory of
-/// `engine`, for a machine to be built on. The arena keeps the memory
-/// alive.
-pub fn arena(engine: &WasmtimeEngine, len: u64) -> Result<Arena, String> {
-    if len > Arena::MAX_LEN {
-        return Err(format!("an arena of {len} bytes exceeds the 4 GiB a Wasm memory can address"));
-    }
-    if len != engine.memory.data_size() as u64 {
-        return Err(format!("the engine's memory has {} bytes, the arena asks for {len}", engine.memory.data_size()));
-    }
+/// The arena over `engine`'s memory (all of it), for a machine to be
+/// built in. The arena keeps the memory alive.
+pub fn arena(engine: &WasmtimeEngine) -> Arena {
+    let len = (engine.memory.data_size() as u64).min(Arena::MAX_LEN);
     let memory = engine.memory.clone();
     let base = memory.data().as_ptr() as *mut u8;
-    // SAFETY: `base` is the start of the shared memory's `len` bytes
-    // (checked above), valid for reads and writes for as long as any clone
+    // SAFETY: `base` is the start of the shared memory's `len` bytes,
+    // valid for reads and writes for as long as any clone
     // of `memory` lives; the arena owns such a clone (`with_owner`), so the
     // memory outlives it. A fresh memory is zeroed. Rust never makes
     // references into it: wasmtime accesses it through raw pointers from
     // generated code, the arena through raw reads and writes.
     let arena = unsafe { Arena::from_raw_zeroed(base, len, 0) };
-    Ok(arena.with_owner(Box::new(memory)))
+    arena.with_owner(Box::new(memory))
 }
 
 /// The store's data: the host of the run in progress.

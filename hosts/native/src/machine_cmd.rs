@@ -13,6 +13,8 @@ use std::time::Instant;
 
 use wemu_machine_riscv64_spike::{Categories, Console, Spike, SpikeConfig, TextTracer, Tracer};
 
+use crate::accel::{self, Accel};
+
 /// Instruction limit when none is given: some seconds in the interpreter.
 const DEFAULT_MAX_INSNS: u64 = 2_000_000_000;
 
@@ -23,6 +25,7 @@ struct Options {
     ram_mib: u64,
     trace: Categories,
     stats: bool,
+    accel: Accel,
 }
 
 /// Parses a number with an optional `0x` prefix and `k`/`M`/`G` suffix
@@ -61,7 +64,9 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
         ram_mib: 128,
         trace: Categories::NONE,
         stats: false,
+        accel: Accel::Tci,
     };
+    let mut threshold = None;
     let mut kernel = None;
     let mut bios = None;
     let value = |p: &mut lexopt::Parser| -> Result<String, String> {
@@ -87,6 +92,8 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
                 o.trace |= Categories::parse(&v).map_err(|e| format!("-d `{v}`: {e}"))?;
             }
             Long("stats") => o.stats = true,
+            Long("accel") => o.accel = Accel::parse(&value(&mut p)?)?,
+            Long("jit-threshold") => threshold = Some(value(&mut p)?),
             other => return Err(other.unexpected().to_string()),
         }
     }
@@ -98,6 +105,9 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
     match bios.as_deref() {
         None | Some("none") => {}
         Some(b) => return Err(format!("--bios `{b}`: riscv64-spike runs bare-metal images only (--bios none)")),
+    }
+    if let Some(t) = threshold {
+        o.accel = o.accel.with_threshold(&t)?;
     }
     o.kernel = kernel.ok_or("name the image to run with --kernel FILE")?;
     Ok(o)
@@ -132,8 +142,9 @@ pub fn main(args: Vec<OsString>) -> Result<ExitCode, String> {
     let config = SpikeConfig { ram_size: o.ram_mib << 20, ..SpikeConfig::default() };
     let trace: Option<Box<dyn Tracer + Send>> =
         if o.trace == Categories::NONE { None } else { Some(Box::new(TextTracer::new(Stderr, o.trace))) };
-    let mut spike =
-        Spike::new(config, &image, Box::new(Stdout(std::io::stdout())), trace).map_err(|e| format!("{name}: {e}"))?;
+    let jit = accel::setup(o.accel, Spike::arena_len(&config), true)?;
+    let console = Box::new(Stdout(std::io::stdout()));
+    let mut spike = Spike::with_jit(config, &image, console, trace, jit).map_err(|e| format!("{name}: {e}"))?;
     if !spike.has_htif() {
         eprintln!("wemu: warning: {name} has no tohost symbol: it cannot end the test, which runs to the limit");
     }
@@ -147,7 +158,8 @@ pub fn main(args: Vec<OsString>) -> Result<ExitCode, String> {
     let exit = result.map_err(|e| format!("{name}: {e}"))?;
     if o.stats {
         let mips = exit.insns as f64 / secs.max(1e-9) / 1e6;
-        eprintln!("wemu: {} instructions in {secs:.3} s ({mips:.1} MIPS)", exit.insns);
+        let jit = accel::describe(spike.jit_stats(), exit.insns);
+        eprintln!("wemu: {} instructions in {secs:.3} s ({mips:.1} MIPS){jit}", exit.insns);
     }
     Ok(match exit.code {
         0 => ExitCode::SUCCESS,

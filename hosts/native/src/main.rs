@@ -10,6 +10,7 @@
 
 use std::process::ExitCode;
 
+mod accel;
 mod ir_cmd;
 mod machine_cmd;
 mod virt_cmd;
@@ -18,7 +19,7 @@ const USAGE: &str = "\
 usage: wemu --machine riscv64-spike [--bios none] --kernel FILE.elf [options]
        wemu --machine riscv64-virt [-m MiB] [--bios FILE|none] [--kernel Image] [--initrd FILE]
                                    [--append CMDLINE] [--drive file=IMG,format=raw] [--virtio-rng] [--icount N]
-                                   [-d ITEMS] [--stats]
+                                   [--accel tci|jit] [--jit-threshold N] [-d ITEMS] [--stats]
        wemu ir FILE.ir [options]
 
 --machine runs a guest on a board; riscv64-spike runs a bare-metal RISC-V test
@@ -32,6 +33,10 @@ options:
   -m SIZE            RAM in MiB (default 128; or 1G)
   -d ITEMS           trace to stderr: in_asm, op, op_opt, exec, int, mmio, tlb (comma list)
   --stats            print the instruction count and speed at exit
+  --accel tci|jit    run guest code in the interpreter alone (default), or also compile
+                     hot regions to Wasm and run them with wasmtime
+  --jit-threshold N  executions after which a block is hot (default 1000; 1 compiles
+                     every block at its first run)
 
 `wemu ir` runs an IR program (see the text format in the wemu-ir docs) in the
 interpreter; options:

@@ -4,7 +4,8 @@
 //! ```text
 //! wemu --machine riscv64-virt [-m MiB] [--bios FILE|none] [--kernel Image]
 //!      [--initrd FILE] [--append "console=ttyS0 ..."] [--drive file=IMG[,format=raw][,readonly=on]]
-//!      [--virtio-rng] [--icount N] [-d in_asm,int,...] [--stats]
+//!      [--virtio-rng] [--icount N] [--accel tci|jit] [--jit-threshold N]
+//!      [-d in_asm,int,...] [--stats]
 //! ```
 //!
 //! Each `--drive` is a virtio-blk disk (`/dev/vda`, `/dev/vdb`, ... in
@@ -36,6 +37,8 @@ use wemu_exec::{Clock, HostClock};
 use wemu_machine_riscv64_virt::{Images, Virt, VirtConfig, VirtExit, VirtioDev};
 use wemu_trace::{Categories, TextTracer};
 
+use crate::accel::{self, Accel};
+
 /// Guest instructions per [`Virt::run`] call: how often input is polled
 /// and output flushed (about a millisecond in the interpreter).
 const SLICE: u64 = 1 << 17;
@@ -62,6 +65,7 @@ struct Options {
     drives: Vec<Drive>,
     virtio_rng: bool,
     trace: Categories,
+    accel: Accel,
 }
 
 /// A `--drive`.
@@ -187,7 +191,9 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
         drives: Vec::new(),
         virtio_rng: false,
         trace: Categories::NONE,
+        accel: Accel::Tci,
     };
+    let mut threshold = None;
     let value = |p: &mut lexopt::Parser| -> Result<String, String> {
         p.value().map_err(|e| e.to_string())?.into_string().map_err(|v| format!("`{}` is not UTF-8", v.display()))
     };
@@ -235,6 +241,8 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
                 o.trace |= Categories::parse(&v).map_err(|e| format!("-d `{v}`: {e}"))?;
             }
             Long("stats") => o.stats = true,
+            Long("accel") => o.accel = Accel::parse(&value(&mut p)?)?,
+            Long("jit-threshold") => threshold = Some(value(&mut p)?),
             Long("virtio-rng") => o.virtio_rng = true,
             Long("smp") => {
                 let v = value(&mut p)?;
@@ -244,6 +252,9 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
             }
             other => return Err(other.unexpected().to_string()),
         }
+    }
+    if let Some(t) = threshold {
+        o.accel = o.accel.with_threshold(&t)?;
     }
     // Without a kernel, boot the cached images.
     if o.kernel.is_none() {
@@ -471,7 +482,8 @@ fn build(o: &Options, b: &Booted) -> Result<Virt, String> {
         };
         virtio.push(VirtioDev::Rng(Box::new(HostEntropy(host, Xoshiro256StarStar::new(0x5eed)))));
     }
-    let mut virt = Virt::new(&config, images, Box::new(Stdout), virtio, clock).map_err(|e| e.to_string())?;
+    let jit = accel::setup(o.accel, Virt::arena_len(&config), false)?;
+    let mut virt = Virt::with_jit(&config, images, Box::new(Stdout), virtio, clock, jit).map_err(|e| e.to_string())?;
     if o.trace != Categories::NONE {
         virt.vcpu_mut().set_tracer(Some(Box::new(TextTracer::new(Stderr, o.trace))));
     }
@@ -482,10 +494,11 @@ fn status_line(virt: &Virt, start: Instant) -> String {
     let s = virt.stats();
     let secs = start.elapsed().as_secs_f64();
     format!(
-        "\r\nwemu: {} instructions, {:.1} MIPS, {} blocks translated, uptime {secs:.1} s, pc {:#x}\r\n",
+        "\r\nwemu: {} instructions, {:.1} MIPS, {} blocks translated{}, uptime {secs:.1} s, pc {:#x}\r\n",
         s.insns,
         s.insns as f64 / secs.max(1e-9) / 1e6,
         s.translations,
+        accel::describe(virt.jit_stats(), s.insns),
         virt.state().pc()
     )
 }
@@ -508,7 +521,12 @@ pub fn main(args: Vec<OsString>) -> Result<ExitCode, String> {
     if o.stats {
         let s = virt.stats();
         let secs = start.elapsed().as_secs_f64();
-        eprintln!("wemu: {} instructions in {secs:.3} s ({:.1} MIPS)", s.insns, s.insns as f64 / secs.max(1e-9) / 1e6);
+        eprintln!(
+            "wemu: {} instructions in {secs:.3} s ({:.1} MIPS){}",
+            s.insns,
+            s.insns as f64 / secs.max(1e-9) / 1e6,
+            accel::describe(virt.jit_stats(), s.insns)
+        );
     }
     result
 }

@@ -33,7 +33,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
-use wemu_exec::{Clock, ExecError, Machine, RunExit, TbCache, TbCacheConfig, TimerId, TimerQueue, Vcpu};
+use wemu_exec::{Clock, ExecError, JitSetup, Machine, RunExit, TbCache, TbCacheConfig, TimerId, TimerQueue, Vcpu};
 use wemu_guest_riscv64::state::{self, State};
 use wemu_guest_riscv64::{Mmu, Riscv64Cpu, Riscv64Helpers, Timebase};
 use wemu_softmmu::{AddressSpace, Arena, ArenaError, MapError, PAGE_MASK, PAGE_SIZE};
@@ -188,6 +188,24 @@ impl Spike {
         console: Box<dyn Console>,
         tracer: Option<Box<dyn Tracer + Send>>,
     ) -> Result<Spike, SpikeError> {
+        Spike::with_jit(config, image, console, tracer, None)
+    }
+
+    /// Bytes of arena a board with `config` needs (a JIT engine's memory
+    /// must have at least this many).
+    pub fn arena_len(config: &SpikeConfig) -> u64 {
+        config.ram_size + ARENA_OVERHEAD
+    }
+
+    /// [`Spike::new`], with hot code compiled by `jit` (whose arena the
+    /// board is built in), or interpreted only (`None`).
+    pub fn with_jit(
+        config: SpikeConfig,
+        image: &[u8],
+        console: Box<dyn Console>,
+        tracer: Option<Box<dyn Tracer + Send>>,
+        jit: Option<JitSetup>,
+    ) -> Result<Spike, SpikeError> {
         let elf = ElfImage::parse(image).map_err(SpikeError::Elf)?;
         let ram_size = config.ram_size;
         if ram_size == 0 || !ram_size.is_multiple_of(PAGE_SIZE) || ram_size > 1 << 31 {
@@ -199,7 +217,18 @@ impl Spike {
             return Err(SpikeError::UnalignedTohost(t));
         }
         let ram_end = RAM_BASE + ram_size;
-        let mut space = AddressSpace::new(Arena::new(ram_size + ARENA_OVERHEAD).map_err(SpikeError::Arena)?);
+        let need = Spike::arena_len(&config);
+        let (arena, jit) = match jit {
+            Some(JitSetup { arena, jit, hot_threshold }) => {
+                if arena.len() < need {
+                    let available = arena.len();
+                    return Err(SpikeError::Arena(ArenaError::Full { requested: need, available }));
+                }
+                (arena, Some((jit, hot_threshold)))
+            }
+            None => (Arena::new(need).map_err(SpikeError::Arena)?, None),
+        };
+        let mut space = AddressSpace::new(arena);
 
         // The clock, the timers, the hart.
         let mut timers = TimerQueue::new(Clock::deterministic(config.ns_per_insn_shift));
@@ -260,15 +289,10 @@ impl Spike {
             }
         }
 
-        let mut spike = Spike {
-            space,
-            cache: TbCache::new(TbCacheConfig { hot_threshold: 0, ..TbCacheConfig::default() }),
-            timers,
-            vcpu,
-            board: Board { clint },
-            htif,
-            entry: elf.entry,
-        };
+        let mut cache =
+            TbCache::new(TbCacheConfig { hot_threshold: jit.as_ref().map_or(0, |j| j.1), ..TbCacheConfig::default() });
+        cache.set_jit(jit.map(|j| j.0));
+        let mut spike = Spike { space, cache, timers, vcpu, board: Board { clint }, htif, entry: elf.entry };
         spike.reset();
         Ok(spike)
     }
@@ -315,6 +339,11 @@ impl Spike {
     /// The vCPU (statistics, the hart).
     pub fn vcpu(&self) -> &Vcpu<Riscv64Cpu> {
         &self.vcpu
+    }
+
+    /// The JIT tier's counters, if the board has one.
+    pub fn jit_stats(&self) -> Option<wemu_exec::JitStats> {
+        self.cache.jit().map(|j| j.stats())
     }
 
     fn pc(&self) -> u64 {

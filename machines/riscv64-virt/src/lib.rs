@@ -58,7 +58,7 @@ use wemu_dev_goldfish_rtc::GoldfishRtc;
 use wemu_dev_plic::Plic;
 use wemu_dev_sifive_test::{FinisherAction, SifiveTest};
 use wemu_dev_uart16550::Uart16550;
-use wemu_exec::{Clock, ExecError, RunExit, TbCache, TbCacheConfig, TimerQueue, Vcpu, VcpuStats};
+use wemu_exec::{Clock, ExecError, JitSetup, RunExit, TbCache, TbCacheConfig, TimerQueue, Vcpu, VcpuStats};
 use wemu_guest_riscv64::state::State;
 use wemu_guest_riscv64::{Riscv64Cpu, Timebase};
 use wemu_softmmu::{AddressSpace, Arena, ArenaError, MapError};
@@ -238,6 +238,25 @@ impl Virt {
         virtio: Vec<VirtioDev>,
         clock: Clock,
     ) -> Result<Virt, VirtError> {
+        Virt::with_jit(config, images, console, virtio, clock, None)
+    }
+
+    /// Bytes of arena a board with `config` needs (a JIT engine's memory
+    /// must have at least this many).
+    pub fn arena_len(config: &VirtConfig) -> u64 {
+        config.ram_size + ROM_SIZE + ARENA_OVERHEAD
+    }
+
+    /// [`Virt::new`], with hot code compiled by `jit` (whose arena the
+    /// board is built in), or interpreted only (`None`).
+    pub fn with_jit(
+        config: &VirtConfig,
+        images: Images<'_>,
+        console: Box<dyn CharBackend + Send>,
+        virtio: Vec<VirtioDev>,
+        clock: Clock,
+        jit: Option<JitSetup>,
+    ) -> Result<Virt, VirtError> {
         if virtio.len() > VIRTIO_SLOTS {
             return Err(VirtError::TooManyVirtioDevices(virtio.len()));
         }
@@ -298,7 +317,18 @@ impl Virt {
         }
 
         // Memory, the hart.
-        let mut space = AddressSpace::new(Arena::new(ram_size + ROM_SIZE + ARENA_OVERHEAD).map_err(VirtError::Arena)?);
+        let need = Virt::arena_len(config);
+        let (arena, jit) = match jit {
+            Some(JitSetup { arena, jit, hot_threshold }) => {
+                if arena.len() < need {
+                    let available = arena.len();
+                    return Err(VirtError::Arena(ArenaError::Full { requested: need, available }));
+                }
+                (arena, Some((jit, hot_threshold)))
+            }
+            None => (Arena::new(need).map_err(VirtError::Arena)?, None),
+        };
+        let mut space = AddressSpace::new(arena);
         let mut timers = TimerQueue::new(clock.clone());
         let timebase = Timebase { clock: clock.clone(), hz: TIMEBASE_HZ, stimecmp_timer: Some(timers.new_timer()) };
         let (cpu, mmu, helpers) = Riscv64Cpu::parts(Some(timebase));
@@ -363,9 +393,17 @@ impl Virt {
         let aclint_dev: Arc<Mutex<dyn TimerDevice>> = aclint.0;
         let rtc_dev: Arc<Mutex<dyn TimerDevice>> = rtc.0;
         let board = Board { lines, timers: vec![(aclint_timer, aclint_dev), (rtc_timer, rtc_dev)] };
+        let cache = match jit {
+            Some((jit, hot_threshold)) => {
+                let mut c = TbCache::new(TbCacheConfig { hot_threshold, ..TbCacheConfig::default() });
+                c.set_jit(Some(jit));
+                c
+            }
+            None => TbCache::new(TbCacheConfig::default()),
+        };
         let mut virt = Virt {
             space,
-            cache: TbCache::new(TbCacheConfig::default()),
+            cache,
             timers,
             vcpu,
             board,
@@ -411,6 +449,11 @@ impl Virt {
     }
 
     /// The translation cache's counters.
+    /// The JIT tier's counters, if the board has one.
+    pub fn jit_stats(&self) -> Option<wemu_exec::JitStats> {
+        self.cache.jit().map(|j| j.stats())
+    }
+
     pub fn cache_stats(&self) -> wemu_exec::CacheStats {
         self.cache.stats()
     }
