@@ -8,12 +8,12 @@ use core::fmt;
 use wemu_exec::{Action, BlockKey, CodeReader, CpuContext, Event, FetchFault, Guest, Machine};
 use wemu_ir::runtime::FaultCode;
 use wemu_ir::{Block, Globals, MemSize};
-use wemu_softmmu::{CpuMemory, Resolved};
+use wemu_softmmu::{Access, CpuMemory, Resolved};
 
 use crate::helpers::{HartMemory, Riscv64Helpers, Timebase};
 use crate::mmu::Mmu;
 use crate::state::{self, Regs, State};
-use crate::translate::{self, EXIT_EXCEPTION, EXIT_STATE_CHANGED, EXIT_WFI, TbFlags, mmu_idx};
+use crate::translate::{self, CACHE_BLOCK, EXIT_EXCEPTION, EXIT_STATE_CHANGED, EXIT_WFI, TbFlags, mmu_idx};
 use crate::trap::{self, cause};
 
 /// A riscv64 hart (RV64GC, M/S/U, Sv39/48/57, Sstc). One per vCPU, with an
@@ -99,6 +99,16 @@ impl HartMemory for CpuMemory<'_, Mmu> {
                 self.tlb.flush_mmu(arena, mask);
                 self.walker.flushed_all();
             }
+        }
+    }
+
+    fn cbo_access(&mut self, vaddr: u64, mmu_idx: u8) -> Result<(), u64> {
+        // A walk of its own (these instructions are rare): the TLB keeps
+        // nothing from it.
+        match self.walker.translate_in(self.space, vaddr, CACHE_BLOCK, Access::Read, mmu_idx) {
+            Ok(_) => Ok(()),
+            Err(code) if u64::from(code) == cause::LOAD_PAGE_FAULT => Err(cause::STORE_PAGE_FAULT),
+            Err(_) => Err(cause::STORE_ACCESS),
         }
     }
 }

@@ -67,6 +67,7 @@ isa_tests!(
     pmp,
     pmp_partial,
     illegal_tval,
+    zicbo,
     interrupts,
     htif,
     zicntr_traps,

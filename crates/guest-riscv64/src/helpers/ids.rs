@@ -116,6 +116,12 @@ helper_ids! {
     FcvtDLu = "fcvt_d_lu"(I64, I32) -> I64 MayFault,
     FcvtSD = "fcvt_s_d"(I64, I32) -> I64 MayFault,
     FcvtDS = "fcvt_d_s"(I64, I32) -> I64 MayFault,
+
+    /// `cbo_access(vaddr, mmu_idx)`: whether `cbo.clean`/`cbo.flush`/
+    /// `cbo.inval` may access the cache block at `vaddr` (aligned) in MMU
+    /// index `mmu_idx` ([`super::HartMemory::cbo_access`]); fails with
+    /// the store page or access fault, `xtval` = `vaddr`, if not.
+    CboAccess = "cbo_access"(I64, I32) MayFault,
 }
 
 impl HelperId {

@@ -30,6 +30,15 @@ pub trait HartMemory {
     /// `sfence.vma` (Privileged spec §4.2.1): drop the cached translations
     /// of `vaddr` (all if `None`) in address space `asid` (all if `None`).
     fn sfence_vma(&mut self, vaddr: Option<u64>, asid: Option<u16>);
+    /// Whether a cache-block management instruction (`cbo.clean`,
+    /// `cbo.flush`, `cbo.inval`) in MMU index `mmu_idx` may access the
+    /// [`CACHE_BLOCK`](crate::translate::CACHE_BLOCK) bytes at `vaddr`
+    /// (aligned): "whenever a load instruction or store instruction is
+    /// permitted to access" them (CMO spec §2.5.2; PMP never grants a
+    /// write without a read, so a read's check decides). `Err` is the
+    /// exception cause: a store page fault if translation permits no
+    /// access, a store access fault otherwise.
+    fn cbo_access(&mut self, vaddr: u64, mmu_idx: u8) -> Result<(), u64>;
 }
 
 /// Where `time` comes from: the machine's virtual clock, read at `hz`
@@ -174,6 +183,11 @@ impl<M: HartMemory + ?Sized> Helpers<M> for Riscv64Helpers {
                 mem.sfence_vma(vaddr, asid);
                 Ok(0)
             }
+            HelperId::CboAccess => mem.cbo_access(arg(0), arg(1) as u8).map(|()| 0).map_err(|c| {
+                st.set(state::TRAP_CAUSE, c);
+                st.set(state::TRAP_TVAL, arg(0));
+                c as FaultCode
+            }),
             HelperId::Clmul => Ok(clmul_wide(arg(0), arg(1)) as u64),
             HelperId::Clmulh => Ok((clmul_wide(arg(0), arg(1)) >> 64) as u64),
             HelperId::Clmulr => Ok((clmul_wide(arg(0), arg(1)) >> 63) as u64),

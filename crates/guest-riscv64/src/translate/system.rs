@@ -154,10 +154,18 @@ fn wfi(ctx: &mut Ctx<'_>) -> Flow {
 
 /// The cache-block operations (Zicbom/Zicboz). Below M-mode each needs its
 /// enable in `menvcfg` and, in U-mode, `senvcfg` (for `cbo.inval`: CBIE not
-/// `00`); otherwise it is illegal. There are no caches to manage, so only
-/// `cbo.zero` touches memory: it zeroes the aligned 64-byte block (as
-/// stores, so it faults like one; the block never crosses a page, so only
-/// the first store can fault).
+/// `00`); otherwise it is illegal. There are no caches to manage:
+///
+/// * `cbo.clean`/`cbo.flush`/`cbo.inval` only check that a load or store
+///   could access the aligned block (CMO spec §2.5.2), in a helper, which
+///   raises a store page or access fault with `xtval` = the block's
+///   address, as QEMU does;
+/// * `cbo.zero` zeroes the aligned 64-byte block as eight stores, so it
+///   faults like a store (`xtval` = the block's address, as QEMU; the
+///   block never crosses a page, so only the first store can take a page
+///   fault, but a PMP boundary inside the block faults the store that
+///   reaches it, after the bytes below it are zeroed: the spec lets the
+///   bytes be written "in any order and with any granularity").
 fn cbo(ctx: &mut Ctx<'_>, o: Cbo, zero: bool, enable: u64) -> Flow {
     let p = ctx.flags.priv_mode();
     if p != Priv::Machine {
@@ -171,7 +179,12 @@ fn cbo(ctx: &mut Ctx<'_>, o: Cbo, zero: bool, enable: u64) -> Flow {
             ctx.illegal_if(Cond::Eq, t.into(), Value::Const(0));
         }
     }
-    if zero {
+    if !zero {
+        let a = ctx.x(o.rs1);
+        let base = ctx.b.and(Type::I64, a, Value::Const(!(CACHE_BLOCK - 1)));
+        let idx = Value::Const(u64::from(ctx.flags.data_mmu()));
+        ctx.call(HelperId::CboAccess, vec![base.into(), idx]);
+    } else {
         let a = ctx.x(o.rs1);
         let base = ctx.b.and(Type::I64, a, Value::Const(!(CACHE_BLOCK - 1)));
         let mem = ctx.mem(MemSize::B8, false);

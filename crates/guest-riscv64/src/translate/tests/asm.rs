@@ -199,6 +199,10 @@ pub fn cbo_zero(rs1: u8) -> u32 {
     encode(&Insn::CboZero(Cbo { rs1: x(rs1) }))
 }
 
+pub fn cbo_flush(rs1: u8) -> u32 {
+    encode(&Insn::CboFlush(Cbo { rs1: x(rs1) }))
+}
+
 // ---- F and D ----
 
 pub fn flw(rd: u8, rs1: u8, imm: i32) -> u32 {

@@ -65,6 +65,15 @@ impl HartMemory for TestMem {
     fn sfence_vma(&mut self, vaddr: Option<u64>, asid: Option<u16>) {
         self.sfences.push((vaddr, asid));
     }
+    /// Flat memory: any block that is all in it.
+    fn cbo_access(&mut self, vaddr: u64, _mmu_idx: u8) -> Result<(), u64> {
+        let mem = MemOp::le(MemSize::B1, false);
+        let last = vaddr.wrapping_add(crate::translate::CACHE_BLOCK - 1);
+        match (self.flat.load(vaddr, mem), self.flat.load(last, mem)) {
+            (Ok(_), Ok(_)) => Ok(()),
+            _ => Err(cause::STORE_ACCESS),
+        }
+    }
 }
 
 /// A hart running translated code in the interpreter.

@@ -219,6 +219,23 @@ fn cbo_zero_needs_its_enable_below_m() {
     assert_eq!(h.trap, None);
 }
 
+/// `cbo.flush` asks the MMU whether the aligned block may be accessed
+/// (here: whether it is in the test's flat memory); a refusal is the
+/// store fault the MMU names, with the block's address in `xtval`.
+#[test]
+fn cbo_management_checks_the_block_through_the_mmu() {
+    let mut h = Hart::with_code(&[cbo_flush(A0), addi(A1, A1, 1)]);
+    h.set_x(A0, DATA + 13);
+    h.step_n(2);
+    assert_eq!((h.trap, h.x(A1)), (None, 1));
+    let outside = BASE.wrapping_sub(0x40) + 5;
+    let mut h = Hart::with_code(&[cbo_flush(A0), addi(A1, A1, 1)]);
+    h.set_x(A0, outside);
+    h.step();
+    assert_eq!(h.trap, Some((cause::STORE_ACCESS, outside & !63, BASE)));
+    assert_eq!(h.x(A1), 0);
+}
+
 #[test]
 fn translation_flags_follow_mprv_sum_and_fs() {
     use crate::translate::{FsState, TbFlags, mmu_idx};
