@@ -94,35 +94,6 @@ impl Cfg {
         seen
     }
 
-    /// Basic blocks in reverse postorder from the entry (reachable ones
-    /// only): a good order for forward dataflow.
-    pub fn reverse_postorder(&self) -> Vec<usize> {
-        let n = self.len();
-        let mut order = Vec::with_capacity(n);
-        let mut seen = vec![false; n];
-        // Iterative DFS: (block, next successor index).
-        let mut stack: Vec<(usize, usize)> = Vec::new();
-        if n > 0 {
-            seen[0] = true;
-            stack.push((0, 0));
-        }
-        while let Some(top) = stack.last_mut() {
-            let (b, i) = *top;
-            if let Some(&s) = self.succs[b].get(i) {
-                top.1 += 1;
-                if !seen[s] {
-                    seen[s] = true;
-                    stack.push((s, 0));
-                }
-            } else {
-                order.push(b);
-                stack.pop();
-            }
-        }
-        order.reverse();
-        order
-    }
-
     /// Whether the verifier's control-flow rules hold: control never falls
     /// off the end, and an exit is reachable from every reachable
     /// instruction.

@@ -14,7 +14,6 @@
 use alloc::vec::Vec;
 
 use super::{Optimizer, Slots, writes_state};
-use crate::cfg::Cfg;
 use crate::semantics;
 use crate::{BinaryOp, Block, Cond, HelperDecl, Inst, Temp, Type, UnaryOp, Value};
 
@@ -310,11 +309,13 @@ pub fn const_fold(block: &mut Block) -> bool {
 
 /// [`const_fold`] with the optimizer's buffers.
 pub(super) fn run(opt: &mut Optimizer, block: &mut Block) -> bool {
-    let Optimizer { slots, const_fold: scratch, .. } = opt;
+    let Optimizer { slots, flow: cfg, const_fold: scratch, .. } = opt;
     slots.rebuild(block);
     let slots = &*slots;
     let Scratch { ins, reached, dirty, vals } = scratch;
-    let cfg = Cfg::new(&block.insts, block.num_labels);
+    cfg.build(&block.insts, block.num_labels);
+    cfg.compute_order();
+    let cfg = &*cfg;
     let n = cfg.len();
     let w = slots.len();
     let mut changed = false;
@@ -327,13 +328,12 @@ pub(super) fn run(opt: &mut Optimizer, block: &mut Block) -> bool {
         reached.clear();
         reached.resize(n, false);
         reached[0] = true;
-        let order = cfg.reverse_postorder();
         dirty.clear();
         dirty.resize(n, false);
         dirty[0] = true;
         // Each value only descends Undef -> Const -> Varying, so this ends.
         while dirty.contains(&true) {
-            for &b in &order {
+            for &b in &cfg.order {
                 if !core::mem::take(&mut dirty[b]) || !reached[b] {
                     continue;
                 }
@@ -344,7 +344,7 @@ pub(super) fn run(opt: &mut Optimizer, block: &mut Block) -> bool {
                 for inst in &block.insts[s..e] {
                     st.step(&block.helpers, inst);
                 }
-                for &succ in &cfg.succs[b] {
+                for &succ in cfg.succs(b) {
                     let old = &mut ins[succ * w..(succ + 1) * w];
                     if !reached[succ] {
                         reached[succ] = true;

@@ -11,7 +11,6 @@
 use alloc::vec::Vec;
 
 use super::{Optimizer, remove_unreachable, reset_keep, retain_insts};
-use crate::cfg::Cfg;
 use crate::{Block, Inst, Temp, Value};
 
 /// The liveness buffers, kept by [`Optimizer`].
@@ -97,9 +96,10 @@ pub fn dce(block: &mut Block) -> bool {
 
 /// [`dce`] with the optimizer's buffers.
 pub(super) fn run(opt: &mut Optimizer, block: &mut Block) -> bool {
-    let Optimizer { keep, dce: Scratch { live_in, live }, .. } = opt;
-    let mut changed = remove_unreachable(block, keep);
-    let cfg = Cfg::new(&block.insts, block.num_labels);
+    let Optimizer { keep, flow: cfg, dce: Scratch { live_in, live }, .. } = opt;
+    let mut changed = remove_unreachable(block, cfg, keep);
+    cfg.build(&block.insts, block.num_labels);
+    let cfg = &*cfg;
     let n = cfg.len();
     let w = block.locals.len().div_ceil(64);
     live_in.clear();
@@ -109,7 +109,7 @@ pub(super) fn run(opt: &mut Optimizer, block: &mut Block) -> bool {
     // The locals live at the end of basic block `b`.
     let live_out = |live: &mut [u64], live_in: &[u64], b: usize| {
         live.fill(0);
-        for &s in &cfg.succs[b] {
+        for &s in cfg.succs(b) {
             union(live, &live_in[s * w..(s + 1) * w]);
         }
     };

@@ -255,6 +255,7 @@ fn check_case<H: Helpers<()> + Clone>(
     mem_base: u64,
     memory: &[u8],
 ) -> Option<usize> {
+    same_flow(block);
     let want = execute(block, helpers.clone(), state, mem_base, memory)?;
     let mut variants: Vec<(&str, Block)> = Vec::new();
     for (name, pass) in PASSES {
@@ -290,6 +291,26 @@ fn check_case<H: Helpers<()> + Clone>(
         }
     }
     Some(size)
+}
+
+/// The passes' reusable [`Flow`](super::flow::Flow) is the verifier's
+/// [`Cfg`](crate::cfg::Cfg).
+fn same_flow(block: &Block) {
+    let cfg = crate::cfg::Cfg::new(&block.insts, block.num_labels);
+    let mut flow = super::flow::Flow::default();
+    // Built twice: a reused one forgets the previous block.
+    flow.build(&block.insts[..block.insts.len() / 2], block.num_labels);
+    flow.build(&block.insts, block.num_labels);
+    assert_eq!(flow.ranges, cfg.ranges, "{block}");
+    for b in 0..cfg.len() {
+        assert_eq!(flow.succs(b), &cfg.succs[b][..], "{block}");
+    }
+    flow.compute_reachable();
+    assert_eq!(flow.reach, cfg.reachable(), "{block}");
+    flow.compute_order();
+    let reach = cfg.reachable();
+    assert_eq!(flow.order.len(), reach.iter().filter(|&&r| r).count(), "{block}");
+    assert!(flow.order.iter().all(|&b| reach[b]) && flow.order.first().is_none_or(|&b| b == 0), "{block}");
 }
 
 /// xorshift64*.

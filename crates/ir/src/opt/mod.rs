@@ -49,6 +49,7 @@ mod compact_locals;
 mod const_fold;
 mod copy_prop;
 mod dce;
+mod flow;
 mod simplify_branches;
 
 #[cfg(test)]
@@ -77,6 +78,7 @@ const MAX_ROUNDS: usize = 16;
 #[derive(Default)]
 pub struct Optimizer {
     slots: Slots,
+    flow: flow::Flow,
     /// Per instruction: whether it stays (for [`retain_insts`]).
     keep: Vec<bool>,
     const_fold: const_fold::Scratch,
@@ -283,15 +285,14 @@ fn reset_keep(keep: &mut Vec<bool>, n: usize) -> &mut Vec<bool> {
 }
 
 /// Deletes every instruction control cannot reach; returns whether any was.
-fn remove_unreachable(block: &mut crate::Block, keep: &mut Vec<bool>) -> bool {
-    let cfg = crate::cfg::Cfg::new(&block.insts, block.num_labels);
-    let reach = cfg.reachable();
-    if reach.iter().all(|&r| r) {
+fn remove_unreachable(block: &mut crate::Block, flow: &mut flow::Flow, keep: &mut Vec<bool>) -> bool {
+    flow.build(&block.insts, block.num_labels);
+    if flow.compute_reachable() {
         return false;
     }
     let keep = reset_keep(keep, block.insts.len());
-    for (b, &(s, e)) in cfg.ranges.iter().enumerate() {
-        if !reach[b] {
+    for (b, &(s, e)) in flow.ranges.iter().enumerate() {
+        if !flow.reach[b] {
             keep[s..e].fill(false);
         }
     }

@@ -161,12 +161,12 @@ pub fn simplify_branches(block: &mut Block) -> bool {
 
 /// [`simplify_branches`] with the optimizer's buffers.
 pub(super) fn run(opt: &mut Optimizer, block: &mut Block) -> bool {
-    let keep = &mut opt.keep;
+    let Optimizer { keep, flow, .. } = opt;
     let mut changed = false;
     for _ in 0..MAX_ROUNDS {
         let mut round = fold_branches(block);
         round |= thread_jumps(block);
-        round |= remove_unreachable(block, keep);
+        round |= remove_unreachable(block, flow, keep);
         round |= remove_branches_to_next(block, keep);
         round |= remove_unused_labels(block, keep);
         changed |= round;
