@@ -12,7 +12,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use wemu_ir::runtime::{Exit, ExitKind, GuestMemory, Helpers};
-use wemu_ir::{BinaryOp, Cond, ConvOp, Effect, MemOp, Type, UnaryOp, semantics};
+use wemu_ir::{BinaryOp, Cond, ConvOp, Effect, MemOp, MemSize, Type, UnaryOp, semantics};
 
 use crate::bytecode::{FRAME_SLOTS, GlobalSlot, Op, Slot, TciBlock, with_op_tables};
 use crate::memory::{read_le, write_le};
@@ -42,15 +42,30 @@ impl Default for Interp {
     }
 }
 
+// Every block loads its globals and stores the written ones back, so these
+// loops matter: the common 8-byte global takes a plain test, not the jump
+// table a `match` on the size compiles to.
+
 fn load_globals(f: &mut Frame, state: &[u8], globals: &[GlobalSlot]) {
     for g in globals {
-        f[usize::from(g.slot)] = read_le(state, g.offset, g.size);
+        f[usize::from(g.slot)] = match g.size {
+            MemSize::B8 => state.get(g.offset..).and_then(<[u8]>::first_chunk).map_or(0, |b| u64::from_le_bytes(*b)),
+            size => read_le(state, g.offset, size),
+        };
     }
 }
 
 fn store_globals(f: &Frame, state: &mut [u8], globals: &[GlobalSlot]) {
     for g in globals {
-        write_le(state, g.offset, g.size, f[usize::from(g.slot)]);
+        let v = f[usize::from(g.slot)];
+        match g.size {
+            MemSize::B8 => {
+                if let Some(b) = state.get_mut(g.offset..).and_then(<[u8]>::first_chunk_mut) {
+                    *b = v.to_le_bytes();
+                }
+            }
+            size => write_le(state, g.offset, size, v),
+        }
     }
 }
 
