@@ -12,11 +12,12 @@
 //! * `*/workload`: the same kernel with the bench initramfs, whose `/init`
 //!   runs `tests/bench/workload.c` (integer, memory and branch kernels
 //!   ending in a checksum) and powers off: the workload's time by the
-//!   guest's own clock, guest MIPS (its retired instructions, counted with
-//!   `rdinstret` on wemu, over that time; QEMU runs the same instructions,
-//!   so its MIPS uses wemu's count, since TCG's `instret` counts host ticks),
-//!   peak host resident set. `native/workload` is the same source built
-//!   with the host's `gcc -O2`: the physical limit.
+//!   guest's own clock, guest MIPS (its instruction count over that time;
+//!   the count is the binary's, so all executors share the interpreter's,
+//!   which wemu reads from its counter between the workload's first line
+//!   (Ctrl-A c) and its exit (`--stats`); QEMU's TCG cannot count), peak
+//!   host resident set. `native/workload` is the same source built with
+//!   the host's `gcc -O2`: the physical limit.
 //!
 //! Each figure is the median of `--runs` runs (min and max beside it); a
 //! spread above [`NOISY`] is flagged, since on a busy machine medians are
@@ -45,6 +46,8 @@ const NOISY: f64 = 0.10;
 /// Runs per figure, by default and with `--quick`.
 const RUNS: usize = 3;
 const QUICK_RUNS: usize = 1;
+/// The fewest runs of the host build.
+const NATIVE_RUNS: usize = 5;
 /// The workload's scale, by default and with `--quick` (work grows
 /// linearly; at 2 the host build takes about 0.04 s, QEMU about 0.9 s and
 /// wemu's interpreter about 15 s on a 2-core machine).
@@ -274,15 +277,15 @@ struct Env {
 
 fn exec_label(exec: Exec, env: &Env) -> String {
     match exec {
-        Exec::Tci => "wemu native, TCI".into(),
-        Exec::Jit => "wemu native, JIT".into(),
-        Exec::Node => "wemu in node, JIT".into(),
-        Exec::Chromium => "wemu in Chromium, JIT".into(),
+        Exec::Tci => "wemu TCI (native)".into(),
+        Exec::Jit => "wemu JIT (native)".into(),
+        Exec::Node => "wemu JIT (node)".into(),
+        Exec::Chromium => "wemu JIT (Chromium)".into(),
         Exec::Qemu => match &env.qemu {
             Ok(v) => format!("QEMU {} TCG", v.split_whitespace().nth(3).unwrap_or("?")),
             Err(_) => "QEMU TCG".into(),
         },
-        Exec::Native => "host gcc -O2 (native)".into(),
+        Exec::Native => "host, gcc -O2".into(),
     }
 }
 
@@ -298,6 +301,12 @@ fn unavailable(exec: Exec, env: &Env) -> Option<String> {
         Exec::Node | Exec::Chromium => Some("hosts/web exists but the bench does not drive it yet".into()),
         Exec::Qemu => env.qemu.as_ref().err().cloned(),
     }
+}
+
+/// Whether a failed run is wemu refusing the accelerator (an executor not
+/// supported on this board or build), rather than a run that went wrong.
+fn rejects_accel(exec: Exec, error: &str) -> bool {
+    exec == Exec::Jit && error.contains("exited") && error.contains("accel") && !error.contains("OpenSBI")
 }
 
 fn figures_for(exec: Exec, measure: Measure) -> Vec<Figure> {
@@ -390,11 +399,19 @@ fn run_suite(opts: &Options) -> Result<(), String> {
                 rows.push(row);
                 continue;
             }
-            for i in 0..opts.runs {
-                eprintln!("==> bench {} run {}/{}", row.id(), i + 1, opts.runs);
+            // The host build takes milliseconds: more runs steady its median.
+            let runs = if exec == Exec::Native { opts.runs.max(NATIVE_RUNS) } else { opts.runs };
+            for i in 0..runs {
+                eprintln!("==> bench {} run {}/{runs}", row.id(), i + 1);
                 if let Err(e) = measure_once(&env, opts, &mut row, reference.checksum) {
                     eprintln!("    {}: failed: {e}", row.id());
-                    row.status = Status::Failed(e);
+                    row.status = match rejects_accel(exec, &e) {
+                        true => Status::NotAvailable(format!(
+                            "wemu rejects --accel jit: {}",
+                            e.lines().next().unwrap_or("")
+                        )),
+                        false => Status::Failed(e),
+                    };
                     break;
                 }
             }
@@ -402,7 +419,7 @@ fn run_suite(opts: &Options) -> Result<(), String> {
         }
     }
     let load_after = loadavg();
-    fill_qemu_mips(&mut rows);
+    fill_mips(&mut rows);
 
     let header = format!(
         "wemu bench, riscv64-virt: {} run{} per figure, workload scale {}, {} host CPUs, load {} before / {} after",
@@ -481,23 +498,10 @@ fn measure_once(env: &Env, opts: &Options, row: &mut Row, reference: u64) -> Res
             let (report, counted, rss) = workload(env, exec, opts.scale)?;
             let secs = report.time_ns as f64 * 1e-9;
             push(row, "time_s", Some(secs));
-            if exec.is_wemu() {
-                // The guest's own count when it may read instret, else wemu's.
-                match report.instret.or(counted) {
-                    Some(n) => {
-                        push(row, "mips", Some(n as f64 / secs / 1e6));
-                        row.instret.push(n);
-                    }
-                    None => {
-                        let note = "no instruction count (no MIPS)".to_string();
-                        if !row.notes.contains(&note) {
-                            row.notes.push(note);
-                        }
-                    }
-                }
-                if report.instret.is_none() && counted.is_some() && row.notes.is_empty() {
-                    row.notes.push("instructions counted by wemu from the workload's start to power-off".into());
-                }
+            // The guest's own count when it may read instret, else wemu's;
+            // MIPS come from these counts once all rows ran (see fill_mips).
+            if let Some(n) = report.instret.or(counted) {
+                row.instret.push(n);
             }
             push(row, "rss", rss.map(|b| b as f64));
             check_checksum(row, &report, reference);
@@ -618,19 +622,36 @@ fn run_native(env: &Env, scale: u32) -> Result<(Report, Option<u64>), String> {
     Ok((report, m.peak_rss()))
 }
 
-/// QEMU's MIPS: the instructions wemu counted for the same workload over
-/// QEMU's time for it.
-fn fill_qemu_mips(rows: &mut [Row]) {
-    let counts: Vec<f64> = rows
+/// Guest MIPS of the workload rows: the workload's instruction count over
+/// each run's time. The count is a property of the binary, so every
+/// executor is divided by the same one: the interpreter's (TCI counts each
+/// instruction it runs; QEMU's TCG cannot count without icount). Without a
+/// TCI row a wemu row uses its own count. A wemu executor whose own count
+/// differs from the interpreter's gets a note: one of them miscounts.
+fn fill_mips(rows: &mut [Row]) {
+    let tci = rows
         .iter()
-        .filter(|r| r.exec.is_wemu() && r.measure == Measure::Workload)
-        .flat_map(|r| r.instret.iter().map(|&n| n as f64))
-        .collect();
-    let Some(insns) = median(&counts) else { return };
-    for r in rows.iter_mut().filter(|r| r.exec == Exec::Qemu && r.measure == Measure::Workload) {
+        .find(|r| r.exec == Exec::Tci && r.measure == Measure::Workload)
+        .and_then(|r| median(&r.instret.iter().map(|&n| n as f64).collect::<Vec<_>>()));
+    for r in rows.iter_mut().filter(|r| r.measure == Measure::Workload && r.exec != Exec::Native) {
+        let own = median(&r.instret.iter().map(|&n| n as f64).collect::<Vec<_>>());
+        let Some(insns) = tci.or(own.filter(|_| r.exec.is_wemu())) else {
+            if matches!(r.status, Status::Measured) {
+                r.notes.push("no instruction count (needs the tci/workload row): no MIPS".into());
+            }
+            continue;
+        };
         let times = r.figure("time_s").map(|f| f.samples.clone()).unwrap_or_default();
         r.figure_mut("mips").samples = times.iter().map(|t| insns / t / 1e6).collect();
-        r.notes.push("MIPS from wemu's instruction count".into());
+        match (r.exec, own) {
+            (Exec::Tci, _) => r.notes.push(format!("the workload ran {insns:.0} instructions (counted by wemu)")),
+            (_, Some(own)) if (own - insns).abs() > 0.02 * insns => r.notes.push(format!(
+                "MIPS from TCI's count; this executor counted {own:.0} instructions ({:+.0}%): one of them miscounts",
+                (own / insns - 1.0) * 100.0
+            )),
+            (_, _) if tci.is_some() => r.notes.push("MIPS from TCI's instruction count".into()),
+            _ => {}
+        }
     }
 }
 
@@ -662,23 +683,23 @@ fn render(rows: &[Row], env: &Env, header: &str) -> String {
     let mut out = format!("\n{header}\nmedian [min .. max] of the runs; ratios are this row ÷ QEMU and ÷ native\n\n");
     let line = |c: [&str; 8]| {
         format!(
-            "{:<24} {:<24} {:>11} {:>11} {:>11} {:>7} {:>8} {:>8}\n",
+            "{:<30} {:<24} {:>11} {:>11} {:>11} {:>7} {:>8} {:>8}\n",
             c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
         )
     };
     out += &line(["executor", "figure", "median", "min", "max", "spread", "÷QEMU", "÷native"]);
-    out += &format!("{}\n", "-".repeat(32 + 24 + 11 * 3 + 7 + 8 * 2 + 7));
+    out += &format!("{}\n", "-".repeat(30 + 24 + 11 * 3 + 7 + 8 * 2 + 7));
     let mut warnings = Vec::new();
     let mut notes = Vec::new();
     for r in rows {
         let label = format!("{}, {}", exec_label(r.exec, env), r.measure.key());
         match &r.status {
             Status::NotAvailable(why) => {
-                out += &format!("{label:<32} not available: {why}\n");
+                out += &format!("{label:<30} not available: {why}\n");
                 continue;
             }
             Status::Failed(e) => {
-                out += &format!("{label:<32} FAILED: {}\n", e.lines().next().unwrap_or(""));
+                out += &format!("{label:<30} FAILED: {}\n", e.lines().next().unwrap_or(""));
                 continue;
             }
             Status::Measured => {}
@@ -716,7 +737,7 @@ fn render(rows: &[Row], env: &Env, header: &str) -> String {
             ]);
         }
         if !r.wrong_checksums.is_empty() {
-            out += &format!("{:<32} WRONG CHECKSUM: the guest computed something else than the host\n", "");
+            out += &format!("{:<30} WRONG CHECKSUM: the guest computed something else than the host\n", "");
         }
         for n in &r.notes {
             notes.push(format!("{}: {n}", r.id()));
