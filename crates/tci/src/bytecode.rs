@@ -20,6 +20,10 @@ pub(crate) type Slot = u16;
 /// Number of slots in a frame: every [`Slot`] value indexes it.
 pub(crate) const FRAME_SLOTS: usize = 1 << 16;
 
+/// Constants copied as a fixed-size array (see [`TciBlock::consts_head`]);
+/// riscv64 blocks have four on average.
+pub(crate) const CONST_HEAD: usize = 8;
+
 /// Invokes `$m!` with the tables of the type-specialized ops: for every
 /// unary and binary op and both types the variant name, and for every
 /// condition and both types the names of its `setcond`, `movcond` and
@@ -228,6 +232,10 @@ pub struct TciBlock {
     pub(crate) code: Vec<Op>,
     /// Initial values of the constant slots `const_base ..`.
     pub(crate) consts: Vec<u64>,
+    /// The first [`CONST_HEAD`] of `consts`, zero-padded: a block with no
+    /// more constants than that copies them as one fixed-size array
+    /// (inline moves, where a slice copy calls `memcpy`).
+    pub(crate) consts_head: [u64; CONST_HEAD],
     pub(crate) const_base: usize,
     /// Every global the block uses: loaded at entry and after a helper that
     /// writes state.

@@ -14,7 +14,7 @@ use core::fmt;
 
 use wemu_ir::{BinaryOp, Block, Cond, ConvOp, Effect, Endian, GlobalId, Inst, MemSize, Temp, Type, UnaryOp, Value};
 
-use crate::bytecode::{AtomicInfo, CallInfo, FRAME_SLOTS, GlobalSlot, Op, Slot, TciBlock, with_op_tables};
+use crate::bytecode::{AtomicInfo, CONST_HEAD, CallInfo, FRAME_SLOTS, GlobalSlot, Op, Slot, TciBlock, with_op_tables};
 
 /// Why a block cannot be lowered. `inst` is the index of the offending
 /// instruction. None of these happen for a block that verifies, except
@@ -645,10 +645,15 @@ impl TciBlock {
         let globals_out = globals_in.iter().filter(|g| lw.written[usize::from(g.slot)]).copied().collect();
         let state_size = usize::try_from(lw.state_size).map_err(|_| CompileError::TooLarge)?;
         let slots = lw.local_base + block.locals.len() + lw.consts.len();
+        let mut consts_head = [0; CONST_HEAD];
+        for (h, &c) in consts_head.iter_mut().zip(&lw.consts) {
+            *h = c;
+        }
         Ok(TciBlock {
             code,
             const_base: lw.local_base + block.locals.len(),
             consts: lw.consts,
+            consts_head,
             globals_in,
             globals_out,
             atomics: lw.atomics,

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use wemu_ir::runtime::{Exit, ExitKind, GuestMemory, Helpers};
 use wemu_ir::{BinaryOp, Cond, ConvOp, Effect, MemOp, MemSize, Type, UnaryOp, semantics};
 
-use crate::bytecode::{FRAME_SLOTS, GlobalSlot, Op, Slot, TciBlock, with_op_tables};
+use crate::bytecode::{CONST_HEAD, FRAME_SLOTS, GlobalSlot, Op, Slot, TciBlock, with_op_tables};
 use crate::memory::{read_le, write_le};
 
 /// The register file: every [`Slot`] indexes it, so slot accesses need no
@@ -326,8 +326,15 @@ impl Interp {
             return Exit { kind: ExitKind::BadBlock, insn_pc: 0, insns: 0 };
         }
         let f = &mut *self.frame;
-        if let Some(consts) = f.get_mut(tb.const_base..tb.const_base + tb.consts.len()) {
-            consts.copy_from_slice(&tb.consts);
+        // Writing the whole head past the block's last constant is
+        // harmless: those slots are not the block's.
+        match f.get_mut(tb.const_base..).and_then(<[u64]>::first_chunk_mut::<CONST_HEAD>) {
+            Some(head) if tb.consts.len() <= CONST_HEAD => *head = tb.consts_head,
+            _ => {
+                if let Some(consts) = f.get_mut(tb.const_base..tb.const_base + tb.consts.len()) {
+                    consts.copy_from_slice(&tb.consts);
+                }
+            }
         }
         load_globals(f, state, &tb.globals_in);
         let (exit, synced) = exec(tb, f, state, mem, helpers, &mut self.args);
