@@ -88,6 +88,8 @@ pub struct Options {
     pub quick: bool,
     /// A wemu binary to measure instead of building the tree's.
     pub wemu: Option<PathBuf>,
+    /// The name of the JSON files (`<name>-<time>.json`, `<name>-latest.json`).
+    pub record: &'static str,
 }
 
 impl Options {
@@ -99,6 +101,7 @@ impl Options {
             filters: Vec::new(),
             quick,
             wemu: None,
+            record: "suite",
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -347,8 +350,14 @@ pub fn smoke() -> Result<(), String> {
         );
         return Ok(());
     }
-    let opts =
-        Options { runs: 1, scale: 1, filters: vec!["tci/workload".into(), "native/".into()], quick: true, wemu: None };
+    let opts = Options {
+        runs: 1,
+        scale: 1,
+        filters: vec!["tci/workload".into(), "native/".into()],
+        quick: true,
+        wemu: None,
+        record: "smoke",
+    };
     run_suite(&opts)
 }
 
@@ -437,9 +446,9 @@ fn run_suite(opts: &Options) -> Result<(), String> {
     let dir = bench_workload::bench_dir();
     let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let text = serde_json::to_string_pretty(&json).expect("JSON values serialize");
-    let path = dir.join(format!("suite-{stamp}.json"));
+    let path = dir.join(format!("{}-{stamp}.json", opts.record));
     write(&path, &text)?;
-    write(&dir.join("suite-latest.json"), &text)?;
+    write(&dir.join(format!("{}-latest.json", opts.record)), &text)?;
     println!("written: {}", path.display());
 
     let mut errors = Vec::new();
@@ -689,7 +698,7 @@ fn render(rows: &[Row], env: &Env, header: &str) -> String {
     };
     out += &line(["executor", "figure", "median", "min", "max", "spread", "÷QEMU", "÷native"]);
     out += &format!("{}\n", "-".repeat(30 + 24 + 11 * 3 + 7 + 8 * 2 + 7));
-    let mut warnings = Vec::new();
+    let mut noisy_figures = Vec::new();
     let mut notes = Vec::new();
     for r in rows {
         let label = format!("{}, {}", exec_label(r.exec, env), r.measure.key());
@@ -709,13 +718,7 @@ fn render(rows: &[Row], env: &Env, header: &str) -> String {
             let spread = f.spread();
             let noisy = spread.is_some_and(|s| s > NOISY);
             if noisy && f.unit == Unit::Seconds {
-                warnings.push(format!(
-                    "warning: {} {}: the runs spread {:.0}% (> {:.0}%): the machine was busy; trust the median, or rerun",
-                    r.id(),
-                    f.label,
-                    spread.unwrap_or(0.0) * 100.0,
-                    NOISY * 100.0
-                ));
+                noisy_figures.push(format!("{} ({:.0}%)", r.id(), spread.unwrap_or(0.0) * 100.0));
             }
             let ratio = |exec: Exec| match r.exec == exec {
                 true => "-".into(),
@@ -746,8 +749,13 @@ fn render(rows: &[Row], env: &Env, header: &str) -> String {
     for n in notes {
         out += &format!("note: {n}\n");
     }
-    for w in warnings {
-        out += &format!("{w}\n");
+    if !noisy_figures.is_empty() {
+        out += &format!(
+            "warning: the machine was noisy: times spread more than {:.0}% across runs in {} (marked !); \
+             trust the medians, or rerun on a quiet machine\n",
+            NOISY * 100.0,
+            noisy_figures.join(", ")
+        );
     }
     out
 }
@@ -887,5 +895,62 @@ mod tests {
         assert_eq!(fmt_value(Unit::Bytes, 300.0 * 1024.0 * 1024.0), "300 MiB");
         assert_eq!(fmt_ratio(Some(10.0), Some(4.0)), "2.50x");
         assert_eq!(fmt_ratio(Some(10.0), None), "-");
+    }
+
+    #[test]
+    fn table_has_ratios_unavailable_rows_and_noise() {
+        let p = PathBuf::from("/nonexistent");
+        let env = Env {
+            wemu: p.clone(),
+            wemu_has_accel: false,
+            qemu: Ok("QEMU emulator version 7.2.22 (Debian)".into()),
+            built: Built {
+                host: p.clone(),
+                firmware: p.clone(),
+                kernel: p.clone(),
+                initramfs: p.clone(),
+                bench_initramfs: p,
+            },
+        };
+        let row = |exec, measure, times: &[f64], insns: &[u64]| {
+            let mut r = Row {
+                exec,
+                measure,
+                status: Status::Measured,
+                figures: figures_for(exec, measure),
+                wrong_checksums: Vec::new(),
+                instret: insns.to_vec(),
+                notes: Vec::new(),
+            };
+            r.figure_mut("time_s").samples = times.to_vec();
+            r
+        };
+        let mut jit = row(Exec::Jit, Measure::Workload, &[], &[]);
+        jit.status = Status::NotAvailable(unavailable(Exec::Jit, &env).unwrap());
+        let mut rows = vec![
+            row(Exec::Tci, Measure::Workload, &[10.0, 12.0, 11.0], &[1_000_000_000; 3]),
+            jit,
+            row(Exec::Qemu, Measure::Workload, &[1.0, 1.0, 1.0], &[]),
+            row(Exec::Native, Measure::Workload, &[0.1, 0.1, 0.1], &[]),
+        ];
+        rows[0].wrong_checksums.push(1);
+        fill_mips(&mut rows);
+        assert_eq!(rows[2].figure("mips").unwrap().median(), Some(1000.0));
+        let t = render(&rows, &env, "header");
+        assert!(t.contains("wemu JIT (native), workload") && t.contains("not available: this wemu has no --accel"));
+        // TCI: 11 s median, 11x QEMU, 110x native; 91 MIPS, 0.09x QEMU.
+        let tci = t.lines().find(|l| l.starts_with("wemu TCI (native), workload")).unwrap();
+        assert!(tci.contains("11.00 s") && tci.contains("11.00x") && tci.contains("110.00x"), "{tci}");
+        assert!(t.contains("WRONG CHECKSUM"));
+        assert!(t.contains("warning: the machine was noisy") && t.contains("tci/workload (18%)"), "{t}");
+        let json = to_json(
+            &rows,
+            &env,
+            &Options::parse(&[]).unwrap(),
+            &Report { scale: 2, checksum: 7, time_ns: 1, instret: None, kernels: Vec::new() },
+            "header",
+        );
+        assert_eq!(json["rows"][0]["figures"][0]["ratio_to_qemu"], 11.0);
+        assert_eq!(json["rows"][1]["status"], "not available");
     }
 }
