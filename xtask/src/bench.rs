@@ -336,6 +336,14 @@ fn figures_for(exec: Exec, measure: Measure) -> Vec<Figure> {
 /// `cargo xtask bench` (the suite).
 pub fn suite(args: &[String]) -> Result<(), String> {
     let opts = Options::parse(args)?;
+    let ids: Vec<String> = Exec::ALL
+        .iter()
+        .flat_map(|e| [Measure::Boot, Measure::Workload].map(|m| format!("{}/{}", e.key(), m.key())))
+        .filter(|id| id != "native/boot")
+        .collect();
+    if !ids.iter().any(|id| opts.selects(id)) {
+        return Err(format!("bench: --filter matches no row (rows: {})", ids.join(", ")));
+    }
     run_suite(&opts)
 }
 
