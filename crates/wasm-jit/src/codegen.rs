@@ -666,6 +666,13 @@ impl Gen<'_> {
             let h = self.handlers[i];
             self.open(Ctl::Handler(h), BlockType::Empty);
         }
+        if self.dispatch.len() > self.members.len() {
+            // Indices past the members are backward branch targets, not
+            // entries: an entry out of range must not reach them.
+            let n = self.members.len() as i32;
+            self.ins().local_get(NEXT).i32_const(n).i32_ge_u();
+            self.br_if(Ctl::Handler(Handler::Lookup));
+        }
         self.open(Ctl::Dispatch, BlockType::Empty);
         for bb in (0..nbb).rev() {
             self.open(Ctl::Bb(bb), BlockType::Empty);

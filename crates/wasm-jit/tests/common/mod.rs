@@ -1,0 +1,398 @@
+//! A rig running the same region under the interpreter (member by member,
+//! as the vCPU loop chains blocks) and as a module compiled by the code
+//! generator in wasmtime, against one softmmu (arena, address space, TLB,
+//! an identity page walker), and comparing everything observable.
+#![allow(dead_code)]
+
+use wemu_ir::arbitrary::FuzzHelpers;
+use wemu_ir::runtime::{Exit, ExitKind, FaultCode, GuestMemory, Helpers};
+use wemu_ir::{Block, MemOp, MemSize, RmwOp};
+use wemu_jit_wasmtime::{Compile, WasmtimeEngine};
+use wemu_softmmu::{Access, AddressSpace, CpuMemory, PAGE_MASK, PageWalker, Tlb, Translation};
+use wemu_tci::{Interp, TciBlock};
+use wemu_wasm_jit::abi::*;
+use wemu_wasm_jit::engine::{Engine, JitHost};
+use wemu_wasm_jit::{Member, Options, compile_region};
+
+/// RAM: a read-write page at 0x1000 and a read-only one at 0x2000
+/// (mapped, but the walker grants no writes).
+pub const RAM_BASE: u64 = 0x1000;
+pub const RAM_SIZE: u64 = 0x2000;
+pub const RO_PAGE: u64 = 0x2000;
+/// An MMIO-less hole: the walker maps 0x3000 to unassigned physical
+/// memory, so accesses there are bus errors (access faults).
+pub const HOLE_PAGE: u64 = 0x3000;
+pub const PAGE_FAULT_R: FaultCode = 13;
+pub const PAGE_FAULT_W: FaultCode = 15;
+pub const ACCESS_FAULT_R: FaultCode = 5;
+pub const ACCESS_FAULT_W: FaultCode = 7;
+pub const STATE_SIZE: usize = 16384;
+pub const TLB_MODES: u8 = 3;
+const ARENA: u64 = 1 << 20;
+
+/// Identity translation for the RAM pages and the hole; page faults
+/// elsewhere.
+#[derive(Debug, Default)]
+pub struct Walker;
+
+impl PageWalker for Walker {
+    fn translate(
+        &mut self,
+        _: &mut AddressSpace,
+        vaddr: u64,
+        _len: u64,
+        access: Access,
+        _: u8,
+    ) -> Result<Translation, FaultCode> {
+        let page = vaddr & PAGE_MASK;
+        let fault = if access == Access::Write { PAGE_FAULT_W } else { PAGE_FAULT_R };
+        if !(RAM_BASE..=HOLE_PAGE).contains(&page) {
+            return Err(fault);
+        }
+        let write = page != RO_PAGE;
+        if access == Access::Write && !write {
+            return Err(fault);
+        }
+        Ok(Translation { paddr_page: page, read: true, write, execute: true, asid: 0, global: false })
+    }
+
+    fn access_fault(&mut self, _: u64, access: Access) -> FaultCode {
+        if access == Access::Write { ACCESS_FAULT_W } else { ACCESS_FAULT_R }
+    }
+}
+
+/// The helpers: `FuzzHelpers` (ids 0..=3) plus id 9, which fails with code
+/// 0x99 when its argument is odd (a `may_fault` helper of the hand-written
+/// tests), and id 8, which returns its arguments' sum.
+#[derive(Debug, Default)]
+pub struct TestHelpers {
+    pub fuzz: FuzzHelpers,
+}
+
+impl<M: ?Sized> Helpers<M> for TestHelpers {
+    fn call(&mut self, id: u32, state: &mut [u8], args: &[u64], mem: &mut M) -> Result<u64, FaultCode> {
+        match id {
+            8 => {
+                self.fuzz.log.push((id, args.to_vec()));
+                Ok(args.iter().fold(0u64, |a, b| a.wrapping_add(*b)))
+            }
+            9 => {
+                self.fuzz.log.push((id, args.to_vec()));
+                if args.first().copied().unwrap_or(0) & 1 == 1 { Err(0x99) } else { Ok(0x1234) }
+            }
+            _ => self.fuzz.call(id, state, args, mem),
+        }
+    }
+}
+
+/// How a region run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub member: u32,
+    pub exit: Exit,
+    pub retired: u64,
+    pub state: Vec<u8>,
+    pub ram: Vec<u8>,
+    pub calls: Vec<(u32, Vec<u64>)>,
+}
+
+/// What a run starts from.
+#[derive(Clone, Debug)]
+pub struct Start {
+    pub state: Vec<u8>,
+    /// Bytes at `RAM_BASE`.
+    pub ram: Vec<u8>,
+    /// Whether to fill TLB entries (all modes, the RAM pages) first, so
+    /// accesses hit.
+    pub warm_tlb: bool,
+    pub limit: u64,
+    pub exit_request: bool,
+    pub entry: u32,
+}
+
+impl Start {
+    pub fn new(state: Vec<u8>, ram: Vec<u8>) -> Start {
+        Start { state, ram, warm_tlb: false, limit: u64::MAX, exit_request: false, entry: 0 }
+    }
+}
+
+#[allow(missing_debug_implementations)]
+pub struct Rig {
+    pub engine: WasmtimeEngine,
+    pub space: AddressSpace,
+    pub tlb: Tlb,
+    pub walker: Walker,
+    pub ctx: u32,
+    pub state: u32,
+    pub interp: Interp,
+    pub modules: u64,
+    pub module_bytes: u64,
+}
+
+impl Default for Rig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+struct Host<'a> {
+    space: &'a mut AddressSpace,
+    tlb: &'a mut Tlb,
+    walker: &'a mut Walker,
+    helpers: &'a mut TestHelpers,
+    state: u32,
+}
+
+impl Host<'_> {
+    fn mem(&mut self) -> CpuMemory<'_, Walker> {
+        CpuMemory::new(self.space, self.tlb, self.walker)
+    }
+}
+
+impl JitHost for Host<'_> {
+    fn load(&mut self, addr: u64, mem: MemOp) -> Result<u64, FaultCode> {
+        self.mem().load(addr, mem)
+    }
+    fn store(&mut self, addr: u64, raw: u64, mem: MemOp) -> Result<(), FaultCode> {
+        self.mem().store(addr, raw, mem)
+    }
+    fn atomic_rmw(&mut self, addr: u64, op: RmwOp, raw: u64, mem: MemOp) -> Result<u64, FaultCode> {
+        self.mem().atomic_rmw(addr, op, raw, mem)
+    }
+    fn atomic_cmpxchg(&mut self, addr: u64, expected: u64, new: u64, mem: MemOp) -> Result<u64, FaultCode> {
+        self.mem().atomic_cmpxchg(addr, expected, new, mem)
+    }
+    fn helper(&mut self, id: u32, args: &[u64]) -> Result<u64, FaultCode> {
+        let mut state = vec![0u8; STATE_SIZE];
+        self.space.arena().read_bytes(u64::from(self.state), &mut state).unwrap();
+        let mut mem = CpuMemory::new(&mut *self.space, &mut *self.tlb, &mut *self.walker);
+        let r = self.helpers.call(id, &mut state, args, &mut mem);
+        self.space.arena().write_bytes(u64::from(self.state), &state).unwrap();
+        r
+    }
+    fn ctx_read(&self, addr: u32) -> u64 {
+        self.space.arena().read(u64::from(addr), MemSize::B8).unwrap_or(0)
+    }
+    fn ctx_write_u32(&mut self, addr: u32, value: u32) {
+        let _ = self.space.arena().write(u64::from(addr), MemSize::B4, u64::from(value));
+    }
+}
+
+/// Validates `wasm` as the module shape needs (threads only if shared).
+pub fn validate(wasm: &[u8], shared: bool) {
+    let mut features = wasmparser::WasmFeatures::WASM2;
+    if shared {
+        features |= wasmparser::WasmFeatures::THREADS;
+    }
+    let mut v = wasmparser::Validator::new_with_features(features);
+    if let Err(e) = v.validate_all(wasm) {
+        panic!("invalid module (shared {shared}): {e}");
+    }
+}
+
+impl Rig {
+    pub fn new() -> Rig {
+        let engine = WasmtimeEngine::new(ARENA, Compile::Inline).unwrap();
+        let arena = wemu_jit_wasmtime::arena(&engine);
+        assert_eq!(arena.wasm_base(), 0);
+        let mut space = AddressSpace::new(arena);
+        space.add_ram(RAM_BASE, RAM_SIZE).unwrap();
+        let tlb = Tlb::new(space.arena_mut(), TLB_MODES).unwrap();
+        let ctx = space.arena_mut().alloc(u64::from(CTX_SIZE), 8).unwrap();
+        let state = space.arena_mut().alloc(STATE_SIZE as u64, 8).unwrap();
+        Rig { engine, space, tlb, walker: Walker, ctx, state, interp: Interp::new(), modules: 0, module_bytes: 0 }
+    }
+
+    fn reset(&mut self, start: &Start) {
+        let arena = self.space.arena();
+        let mut state = start.state.clone();
+        state.resize(STATE_SIZE, 0);
+        arena.write_bytes(u64::from(self.state), &state).unwrap();
+        let mut ram = start.ram.clone();
+        ram.resize(RAM_SIZE as usize, 0);
+        let ram_off = match self.space.resolve(RAM_BASE) {
+            wemu_softmmu::Resolved::Memory { arena_offset, .. } => arena_offset,
+            _ => unreachable!(),
+        };
+        self.space.arena().write_bytes(ram_off, &ram).unwrap();
+        self.tlb.flush_all(self.space.arena());
+        if start.warm_tlb {
+            let mut mem = CpuMemory::new(&mut self.space, &mut self.tlb, &mut self.walker);
+            for m in 0..TLB_MODES {
+                for page in [RAM_BASE, RO_PAGE] {
+                    let _ = mem.load(page, MemOp::le(MemSize::B1, false).with_mmu(m));
+                }
+                // Fills the write tag too (writes the byte it read).
+                let v = mem.load(RAM_BASE, MemOp::le(MemSize::B1, false).with_mmu(m)).unwrap();
+                mem.store(RAM_BASE, v, MemOp::le(MemSize::B1, false).with_mmu(m)).unwrap();
+            }
+        }
+    }
+
+    fn snapshot(&self) -> (Vec<u8>, Vec<u8>) {
+        let mut state = vec![0u8; STATE_SIZE];
+        self.space.arena().read_bytes(u64::from(self.state), &mut state).unwrap();
+        let mut ram = vec![0u8; RAM_SIZE as usize];
+        let ram_off = match self.space.resolve(RAM_BASE) {
+            wemu_softmmu::Resolved::Memory { arena_offset, .. } => arena_offset,
+            _ => unreachable!(),
+        };
+        self.space.arena().read_bytes(ram_off, &mut ram).unwrap();
+        (state, ram)
+    }
+
+    /// Runs the region in the interpreter, member by member.
+    pub fn run_tci(&mut self, members: &[Member<'_>], start: &Start) -> Outcome {
+        self.reset(start);
+        let tbs: Vec<TciBlock> = members.iter().map(|m| TciBlock::compile(m.ir).unwrap()).collect();
+        let mut helpers = TestHelpers::default();
+        let mut member = start.entry;
+        let mut retired = 0u64;
+        if member as usize >= members.len() {
+            let (state, ram) = self.snapshot();
+            return Outcome {
+                member: 0,
+                exit: Exit { kind: ExitKind::LookupTb, insn_pc: 0, insns: 0 },
+                retired,
+                state,
+                ram,
+                calls: vec![],
+            };
+        }
+        let mut steps = 0;
+        let exit = loop {
+            steps += 1;
+            assert!(steps < 100_000, "region does not end");
+            let mut state = vec![0u8; STATE_SIZE];
+            self.space.arena().read_bytes(u64::from(self.state), &mut state).unwrap();
+            let exit = {
+                let mut mem = CpuMemory::new(&mut self.space, &mut self.tlb, &mut self.walker);
+                self.interp.run(&tbs[member as usize], &mut state, &mut mem, &mut helpers)
+            };
+            self.space.arena().write_bytes(u64::from(self.state), &state).unwrap();
+            let m = &members[member as usize];
+            if let ExitKind::GotoTb { slot, .. } = exit.kind
+                && let Some(next) = m.successors[usize::from(slot)]
+                && m.ir.guest_insns() > 0
+            {
+                retired += m.ir.guest_insns() as u64;
+                if retired >= start.limit || start.exit_request {
+                    break exit;
+                }
+                member = next;
+                continue;
+            }
+            break exit;
+        };
+        let (state, ram) = self.snapshot();
+        Outcome { member, exit, retired, state, ram, calls: helpers.fuzz.log }
+    }
+
+    /// Compiles the region (validating the module) and runs it.
+    pub fn run_jit(&mut self, members: &[Member<'_>], start: &Start) -> Outcome {
+        let options = Options { shared_memory: true, wasm_base: 0 };
+        let wasm = compile_region(members, &options).unwrap_or_else(|e| panic!("{e}"));
+        validate(&wasm, true);
+        // The unshared variant must validate without threads too.
+        let unshared = compile_region(members, &Options { shared_memory: false, wasm_base: 0 }).unwrap();
+        validate(&unshared, false);
+        self.modules += 1;
+        self.module_bytes += wasm.len() as u64;
+        let ticket = self.engine.submit(wasm);
+        let (t, module) = self.engine.poll().unwrap();
+        assert_eq!(t, ticket);
+        let module = module.unwrap_or_else(|e| panic!("{e}"));
+        let out = self.run_module(module, start);
+        self.engine.release(module);
+        out
+    }
+
+    pub fn run_module(&mut self, module: u32, start: &Start) -> Outcome {
+        self.reset(start);
+        let ctx = u64::from(self.ctx);
+        let arena = self.space.arena();
+        let w32 = |off: u32, v: u32| arena.write(ctx + u64::from(off), MemSize::B4, u64::from(v)).unwrap();
+        let w64 = |off: u32, v: u64| arena.write(ctx + u64::from(off), MemSize::B8, v).unwrap();
+        // Garbage everywhere first: generated code must not rely on it.
+        arena.fill(ctx, u64::from(CTX_SIZE), 0xa5).unwrap();
+        w32(CTX_STATE, self.state);
+        w32(CTX_TLB, self.tlb.arena_offset());
+        w64(CTX_LIMIT, start.limit);
+        w32(CTX_EXIT_REQUEST, u32::from(start.exit_request));
+        let mut helpers = TestHelpers::default();
+        let mut host = Host {
+            space: &mut self.space,
+            tlb: &mut self.tlb,
+            walker: &mut self.walker,
+            helpers: &mut helpers,
+            state: self.state,
+        };
+        let kind = self.engine.run(module, start.entry, self.ctx, &mut host).unwrap_or_else(|e| panic!("{e}"));
+        let arena = self.space.arena();
+        let r32 = |off: u32| arena.read(ctx + u64::from(off), MemSize::B4).unwrap() as u32;
+        let r64 = |off: u32| arena.read(ctx + u64::from(off), MemSize::B8).unwrap();
+        assert_eq!(r32(CTX_EXIT_KIND), kind);
+        let (a, code) = (r32(CTX_EXIT_A), r32(CTX_EXIT_CODE));
+        let (pc, addr) = (r64(CTX_EXIT_PC), r64(CTX_EXIT_ADDR));
+        let kind = match kind {
+            EXIT_GOTO_TB => ExitKind::GotoTb { slot: a as u8, pc },
+            EXIT_LOOKUP_TB => ExitKind::LookupTb,
+            EXIT_STATUS => ExitKind::Status(a),
+            EXIT_MEM_FAULT => ExitKind::MemFault { addr, code, write: a != 0 },
+            EXIT_MISALIGNED => ExitKind::Misaligned { addr, write: a != 0 },
+            EXIT_HELPER_FAULT => ExitKind::HelperFault { helper: a, code },
+            k => panic!("exit kind {k}"),
+        };
+        let exit = Exit { kind, insn_pc: r64(CTX_EXIT_INSN_PC), insns: r32(CTX_EXIT_INSNS) };
+        let member = r32(CTX_EXIT_MEMBER);
+        let retired = r64(CTX_RETIRED);
+        let (state, ram) = self.snapshot();
+        Outcome { member, exit, retired, state, ram, calls: helpers.fuzz.log }
+    }
+
+    /// Runs both and compares; `Err` describes the difference.
+    pub fn check(&mut self, members: &[Member<'_>], start: &Start) -> Result<Outcome, String> {
+        let tci = self.run_tci(members, start);
+        let jit = self.run_jit(members, start);
+        compare(&tci, &jit).map_err(|e| {
+            let mut msg = e;
+            for (i, m) in members.iter().enumerate() {
+                msg += &format!("member {i} (successors {:?}):\n{}", m.successors, wemu_ir::text::print(m.ir));
+            }
+            msg
+        })?;
+        Ok(jit)
+    }
+}
+
+pub fn compare(tci: &Outcome, jit: &Outcome) -> Result<(), String> {
+    if tci == jit {
+        return Ok(());
+    }
+    let mut msg = String::from("interpreter and JIT differ:\n");
+    if (tci.member, tci.exit, tci.retired) != (jit.member, jit.exit, jit.retired) {
+        msg += &format!(
+            "  member {} exit {:?} retired {}\n      vs {} {:?} {}\n",
+            tci.member, tci.exit, tci.retired, jit.member, jit.exit, jit.retired
+        );
+    }
+    for (i, (x, y)) in tci.state.iter().zip(&jit.state).enumerate() {
+        if x != y {
+            msg += &format!("  state[{i}] {x:#04x} vs {y:#04x}\n");
+        }
+    }
+    for (i, (x, y)) in tci.ram.iter().zip(&jit.ram).enumerate() {
+        if x != y {
+            msg += &format!("  ram[{:#x}] {x:#04x} vs {y:#04x}\n", RAM_BASE + i as u64);
+        }
+    }
+    if tci.calls != jit.calls {
+        msg += &format!("  calls {:?}\n     vs {:?}\n", tci.calls, jit.calls);
+    }
+    Err(msg)
+}
+
+/// A single-member region without successors.
+pub fn single(b: &Block) -> [Member<'_>; 1] {
+    [Member { ir: b, successors: [None, None] }]
+}
