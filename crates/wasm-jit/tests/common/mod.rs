@@ -127,6 +127,8 @@ pub struct Rig {
     pub interp: Interp,
     pub modules: u64,
     pub module_bytes: u64,
+    /// Memory imports the last JIT run called.
+    pub slow_calls: u64,
 }
 
 impl Default for Rig {
@@ -141,6 +143,8 @@ struct Host<'a> {
     walker: &'a mut Walker,
     helpers: &'a mut TestHelpers,
     state: u32,
+    /// Memory imports called (the slow path).
+    slow: u64,
 }
 
 impl Host<'_> {
@@ -151,15 +155,19 @@ impl Host<'_> {
 
 impl JitHost for Host<'_> {
     fn load(&mut self, addr: u64, mem: MemOp) -> Result<u64, FaultCode> {
+        self.slow += 1;
         self.mem().load(addr, mem)
     }
     fn store(&mut self, addr: u64, raw: u64, mem: MemOp) -> Result<(), FaultCode> {
+        self.slow += 1;
         self.mem().store(addr, raw, mem)
     }
     fn atomic_rmw(&mut self, addr: u64, op: RmwOp, raw: u64, mem: MemOp) -> Result<u64, FaultCode> {
+        self.slow += 1;
         self.mem().atomic_rmw(addr, op, raw, mem)
     }
     fn atomic_cmpxchg(&mut self, addr: u64, expected: u64, new: u64, mem: MemOp) -> Result<u64, FaultCode> {
+        self.slow += 1;
         self.mem().atomic_cmpxchg(addr, expected, new, mem)
     }
     fn helper(&mut self, id: u32, args: &[u64]) -> Result<u64, FaultCode> {
@@ -200,7 +208,18 @@ impl Rig {
         let tlb = Tlb::new(space.arena_mut(), TLB_MODES).unwrap();
         let ctx = space.arena_mut().alloc(u64::from(CTX_SIZE), 8).unwrap();
         let state = space.arena_mut().alloc(STATE_SIZE as u64, 8).unwrap();
-        Rig { engine, space, tlb, walker: Walker, ctx, state, interp: Interp::new(), modules: 0, module_bytes: 0 }
+        Rig {
+            engine,
+            space,
+            tlb,
+            walker: Walker,
+            ctx,
+            state,
+            interp: Interp::new(),
+            modules: 0,
+            module_bytes: 0,
+            slow_calls: 0,
+        }
     }
 
     fn reset(&mut self, start: &Start) {
@@ -326,8 +345,10 @@ impl Rig {
             walker: &mut self.walker,
             helpers: &mut helpers,
             state: self.state,
+            slow: 0,
         };
         let kind = self.engine.run(module, start.entry, self.ctx, &mut host).unwrap_or_else(|e| panic!("{e}"));
+        self.slow_calls = host.slow;
         let arena = self.space.arena();
         let r32 = |off: u32| arena.read(ctx + u64::from(off), MemSize::B4).unwrap() as u32;
         let r64 = |off: u32| arena.read(ctx + u64::from(off), MemSize::B8).unwrap();
