@@ -268,7 +268,7 @@ fn check_member(i: usize, m: &Member<'_>, n: usize, first: &Block) -> Result<(),
 
 pub(crate) fn compile(members: &[Member<'_>], opt: &Options) -> Result<Vec<u8>, JitError> {
     let Some(first) = members.first() else {
-        return unsupported(format!("an empty region"));
+        return unsupported("an empty region".into());
     };
     if members.len() > (u32::MAX / 4) as usize {
         return unsupported(format!("{} members", members.len()));
