@@ -14,6 +14,8 @@ mod bench_guest;
 mod bench_workload;
 mod fuzz;
 mod images;
+mod web;
+mod web_server;
 
 /// Component crates: `no_std`, built for a bare-metal target by `test`.
 const COMPONENTS: &[&str] = &[
@@ -66,8 +68,10 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz::fuzz_cmd(&args[1..]),
         Some("images") => images::images_cmd(&args[1..]),
+        Some("web-demo") => web::web_demo(&args[1..]),
+        Some("test-web") => web::test_web(&args[1..]),
         Some("help" | "--help" | "-h") => {
-            print!("{}{}", usage(), images::USAGE);
+            print!("{}{}{}", usage(), images::USAGE, web::USAGE);
             Ok(())
         }
         Some(other) => Err(format!("unknown job `{other}`; try `cargo xtask help`")),
