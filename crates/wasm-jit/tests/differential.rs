@@ -6,11 +6,7 @@
 
 mod common;
 
-use arbitrary::Unstructured;
-use common::{Rig, Start};
-use wemu_ir::Block;
-use wemu_ir::arbitrary::gen_case;
-use wemu_wasm_jit::Member;
+use common::{Rig, check_bytes};
 
 /// A deterministic byte source.
 struct XorShift(u64);
@@ -26,52 +22,6 @@ impl XorShift {
     fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next() as u8).collect()
     }
-}
-
-/// Builds a region from `data` and checks it; `Ok(false)` if the bytes ran
-/// out before a case was made.
-pub fn check_bytes(rig: &mut Rig, data: &[u8]) -> Result<bool, String> {
-    let mut u = Unstructured::new(data);
-    let Ok(n) = u.int_in_range(1..=3u32) else { return Ok(false) };
-    let mut blocks: Vec<Block> = Vec::new();
-    let mut start = None;
-    for _ in 0..n {
-        let Ok(case) = gen_case(&mut u) else { break };
-        let mut b = case.block;
-        if u.arbitrary::<bool>().unwrap_or(true) {
-            wemu_ir::opt::optimize(&mut b);
-        }
-        wemu_ir::verify(&b).map_err(|e| format!("generated block does not verify: {e}"))?;
-        blocks.push(b);
-        start.get_or_insert((case.state, case.memory));
-    }
-    let Some((state, ram)) = start else { return Ok(false) };
-    let n = blocks.len() as u32;
-    let mut succ = Vec::new();
-    for _ in 0..n {
-        let mut s = [None, None];
-        for x in &mut s {
-            if u.ratio(2, 3).unwrap_or(false) {
-                *x = Some(u.int_in_range(0..=n - 1).unwrap_or(0));
-            }
-        }
-        succ.push(s);
-    }
-    let members: Vec<Member<'_>> = blocks.iter().zip(&succ).map(|(ir, s)| Member { ir, successors: *s }).collect();
-    let mut start = Start::new(state, ram);
-    start.warm_tlb = u.arbitrary().unwrap_or(false);
-    // Regions may loop forever: the limit ends them.
-    start.limit = u.int_in_range(0..=40).unwrap_or(7);
-    start.exit_request = u.ratio(1, 10).unwrap_or(false);
-    start.entry = if u.ratio(1, 20).unwrap_or(false) { n } else { u.int_in_range(0..=n - 1).unwrap_or(0) };
-    if std::env::var("WEMU_JIT_TRACE").is_ok() {
-        for (i, m) in members.iter().enumerate() {
-            eprintln!("member {i} {:?}\n{}", m.successors, wemu_ir::text::print(m.ir));
-        }
-        eprintln!("limit {} request {} entry {} warm {}", start.limit, start.exit_request, start.entry, start.warm_tlb);
-    }
-    rig.check(&members, &start)?;
-    Ok(true)
 }
 
 #[test]
