@@ -39,7 +39,6 @@ use wemu_tci::{Interp, TciBlock};
 use wemu_trace::{Categories, TraceEvent, Tracer};
 use wemu_wasm_jit::engine::JitHost;
 
-use crate::Clock;
 use crate::jump_cache::JumpCache;
 use crate::tb_cache::WatchedSince;
 use crate::vcpu::{ExecError, VcpuStats};
@@ -325,6 +324,11 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         let Some(hot) = self.cache.enter(id) else { return Flow::Next(Next::Lookup) };
         if hot {
             self.report_hot(id);
+            // An engine that compiles at once has the region ready: run the
+            // block there already.
+            if self.cache.jit_pending() {
+                self.cache.jit_poll();
+            }
         }
         if self.trace.contains(Categories::EXEC)
             && let Some(e) = self.cache.get(id)
@@ -366,7 +370,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
             state: &mut *self.state,
             mem: mem!(self),
             helpers: &mut *self.helpers,
-            clock: self.timers.clock(),
+            timers: &*self.timers,
             ctx,
             wasm_base,
             synced: 0,
@@ -380,12 +384,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         let retired = r64(CTX_RETIRED);
         self.executed += retired;
         self.stats.insns += retired;
-        self.stats.jit_runs += 1;
-        self.stats.jit_insns += retired;
         self.timers.clock().retire(retired.saturating_sub(synced));
-        if let Some(j) = self.cache.jit_mut() {
-            j.stats.insns += retired;
-        }
         let kind = match result {
             Ok(k) => k,
             Err(error) => {
@@ -409,7 +408,16 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         // by a helper's doing (never, today), so look it up again.
         let from = self.cache.jit_mut().and_then(|j| j.member(region, exit_member));
         let block_pc = from.and_then(|id| self.cache.get(id)).map_or(0, |e| e.key.pc);
-        self.after_block(Exit { kind, insn_pc, insns }, from, block_pc)
+        let exit = Exit { kind, insn_pc, insns };
+        // Counted as `after_block` retires them.
+        let last = if kind.is_fault() { insns.saturating_sub(1) } else { insns };
+        let in_region = retired + u64::from(last);
+        self.stats.jit_runs += 1;
+        self.stats.jit_insns += in_region;
+        if let Some(j) = self.cache.jit_mut() {
+            j.stats.insns += in_region;
+        }
+        self.after_block(exit, from, block_pc)
     }
 
     /// Instructions a region may retire before it must come back to the
@@ -842,7 +850,7 @@ struct RegionHost<'a, 'm, G: Guest> {
     state: &'a mut [u8],
     mem: CpuMemory<'m, G::Walker>,
     helpers: &'a mut G::Helpers,
-    clock: &'a Clock,
+    timers: &'a TimerQueue,
     /// Arena offset of the context block.
     ctx: u64,
     wasm_base: u32,
@@ -856,18 +864,19 @@ impl<G: Guest> RegionHost<'_, '_, G> {
     fn sync_clock(&mut self) {
         let retired = self.mem.space.arena().read(self.ctx + u64::from(wemu_wasm_jit::abi::CTX_RETIRED), MemSize::B8);
         let retired = retired.unwrap_or(self.synced);
-        self.clock.retire(retired.saturating_sub(self.synced));
+        self.timers.clock().retire(retired.saturating_sub(self.synced));
         self.synced = self.synced.max(retired);
     }
 
     /// Runs `f` against the vCPU; if it reached a device (whose interrupt
-    /// lines may have changed) or wrote code, asks the region to leave at
-    /// the next member boundary, as the loop checks there.
+    /// lines may have changed), wrote code, or armed a timer (a `stimecmp`
+    /// write), asks the region to leave at the next member boundary, where
+    /// the loop would act on it.
     fn access<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
         self.sync_clock();
         let before = self.mem.space.mmio_accesses();
         let r = f(self);
-        if self.mem.space.mmio_accesses() != before || self.mem.space.has_code_writes() {
+        if self.mem.space.mmio_accesses() != before || self.mem.space.has_code_writes() || self.timers.changed() {
             let at = self.ctx + u64::from(wemu_wasm_jit::abi::CTX_EXIT_REQUEST);
             let _ = self.mem.space.arena().write(at, MemSize::B4, 1);
         }

@@ -101,6 +101,12 @@ impl TimerQueue {
         self.changed.load(Ordering::Relaxed) && self.changed.swap(false, Ordering::Acquire)
     }
 
+    /// Whether a timer was armed or cancelled since the last
+    /// [`TimerQueue::take_changed`], without clearing it.
+    pub(crate) fn changed(&self) -> bool {
+        self.changed.load(Ordering::Relaxed)
+    }
+
     /// Disarms every timer whose deadline is at or before `now` and calls
     /// `f` on each, earliest deadline first (then by id). A timer that `f`
     /// re-arms in the past fires at the next call.

@@ -59,10 +59,12 @@
 //! # Member boundaries
 //!
 //! When a member leaves through `goto_tb slot` to a block that is also a
-//! member, generated code adds the member's instruction count to
-//! `retired`, then, if `retired >= limit` or the exit request is set, exits
-//! with [`EXIT_GOTO_TB`] (the host chains as after any block); otherwise it
-//! goes on with the successor inside the module. Globals live in Wasm
+//! member: if `retired` plus the member's instruction count reaches
+//! `limit`, or the exit request is set, generated code exits with
+//! [`EXIT_GOTO_TB`] from that member (whose instructions are then the
+//! exit's, [`CTX_EXIT_INSNS`], not `retired`'s; the host chains as after
+//! any block); otherwise it adds the count to `retired` and goes on with
+//! the successor inside the module. Globals live in Wasm
 //! locals across members: loaded from the state at entry, stored back at
 //! every exit and before each helper that reads state, reloaded after each
 //! helper that writes it.

@@ -456,6 +456,10 @@ pub(crate) fn compile(members: &[Member<'_>], opt: &Options) -> Result<Vec<u8>, 
     let handlers: Vec<Handler> = HANDLERS.iter().copied().filter(|h| handler_used[*h as usize]).collect();
     let imports: Vec<Import> = IMPORTS.iter().copied().filter(|i| import_used[*i as usize]).collect();
 
+    // Engines' limits (V8's, which wasmparser shares): 50000 locals.
+    if n32 + n64 + 2 > 50_000 {
+        return unsupported(format!("{} Wasm locals", n32 + n64 + 2));
+    }
     let mut locals = Vec::new();
     if n32 > 0 {
         locals.push((n32, ValType::I32));
@@ -482,6 +486,10 @@ pub(crate) fn compile(members: &[Member<'_>], opt: &Options) -> Result<Vec<u8>, 
         cur_member: 0,
     };
     g.body(nbb)?;
+    // V8 compiles function bodies of at most 7654321 bytes.
+    if g.f.byte_len() > 7_000_000 {
+        return unsupported(format!("a function body of {} bytes", g.f.byte_len()));
+    }
     Ok(g.module())
 }
 
@@ -977,21 +985,27 @@ impl Gen<'_> {
             self.br(Ctl::Handler(Handler::Goto));
             return;
         };
+        // Leave (this member's instructions are then the exit's, not
+        // `retired`'s) if completing it reaches the limit or an exit is
+        // requested; else count it and go on.
         let (retired, limit) = (self.l.retired, self.l.limit);
         self.ins()
-            .local_get(CTX)
             .local_get(retired)
             .i64_const(n as i64)
             .i64_add()
-            .local_tee(retired)
-            .i64_store(memarg(u64::from(CTX_RETIRED), 3))
-            .local_get(retired)
             .local_get(limit)
             .i64_ge_u()
             .local_get(CTX)
             .i32_load(memarg(u64::from(CTX_EXIT_REQUEST), 2))
             .i32_or();
         self.br_if(Ctl::Handler(Handler::Goto));
+        self.ins()
+            .local_get(CTX)
+            .local_get(retired)
+            .i64_const(n as i64)
+            .i64_add()
+            .local_tee(retired)
+            .i64_store(memarg(u64::from(CTX_RETIRED), 3));
         let t = self.info.get(s as usize).map_or(0, |x| x.bb_base);
         self.jump(t, false);
     }

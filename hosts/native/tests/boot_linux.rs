@@ -141,12 +141,10 @@ fn can_boot() -> bool {
     true
 }
 
-#[test]
-fn debian_linux_boots_to_a_shell_and_powers_off() {
-    if !can_boot() {
-        return;
-    }
-    let mut guest = Guest::boot(&["--machine", "riscv64-virt", "-m", "256", "--stats"]);
+/// Boots the cached images with `accel`, runs commands at the prompt and
+/// powers off.
+fn boot_to_shell(accel: &str) {
+    let mut guest = Guest::boot(&["--machine", "riscv64-virt", "-m", "256", "--stats", "--accel", accel]);
     guest.wait_for("OpenSBI v", BOOT_TIMEOUT);
     guest.wait_for("Linux version", BOOT_TIMEOUT);
     guest.wait_for("wemu: init started", BOOT_TIMEOUT);
@@ -161,12 +159,29 @@ fn debian_linux_boots_to_a_shell_and_powers_off() {
     guest.wait_for("reboot: Power down", COMMAND_TIMEOUT);
     let status = guest.wait_exit(COMMAND_TIMEOUT);
     assert!(status.success(), "wemu exited with {status}; output:\n{}", guest.text());
-    eprintln!("boot_linux: powered off after {:.1} s", guest.start.elapsed().as_secs_f64());
+    eprintln!("boot_linux ({accel}): powered off after {:.1} s", guest.start.elapsed().as_secs_f64());
+}
+
+#[test]
+fn debian_linux_boots_to_a_shell_and_powers_off() {
+    if !can_boot() {
+        return;
+    }
+    boot_to_shell("tci");
+}
+
+/// The same with hot code compiled to Wasm and run by wasmtime.
+#[test]
+fn debian_linux_boots_with_the_jit() {
+    if !can_boot() {
+        return;
+    }
+    boot_to_shell("jit");
 }
 
 /// The console output of a deterministic boot up to the first prompt.
-fn deterministic_boot() -> Vec<u8> {
-    let mut guest = Guest::boot(&["--machine", "riscv64-virt", "-m", "256", "--icount", "0"]);
+fn deterministic_boot(accel: &str) -> Vec<u8> {
+    let mut guest = Guest::boot(&["--machine", "riscv64-virt", "-m", "256", "--icount", "0", "--accel", accel]);
     guest.wait_for("~ # ", BOOT_TIMEOUT);
     let out = guest.output.lock().unwrap()[..guest.seen].to_vec();
     // Ctrl-A x: quit.
@@ -177,17 +192,20 @@ fn deterministic_boot() -> Vec<u8> {
     out
 }
 
+/// Two deterministic boots, one in the interpreter and one with the JIT
+/// (which compiles on a background thread, so which blocks run where
+/// differs from run to run), print the same bytes.
 #[test]
 fn deterministic_boots_are_identical() {
     if !can_boot() {
         return;
     }
-    let (a, b) = (deterministic_boot(), deterministic_boot());
+    let (a, b) = (deterministic_boot("tci"), deterministic_boot("jit"));
     assert!(a.windows(18).any(|w| w == b"wemu: init started"));
     if a != b {
         let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
         let show = |v: &[u8]| String::from_utf8_lossy(&v[at.saturating_sub(200)..(at + 200).min(v.len())]).into_owned();
-        panic!("the boots differ at byte {at}:\n--- first\n{}\n--- second\n{}", show(&a), show(&b));
+        panic!("the boots differ at byte {at}:\n--- interpreter\n{}\n--- JIT\n{}", show(&a), show(&b));
     }
 }
 

@@ -21,12 +21,38 @@ fn run_isa(name: &str) {
     let elf = common::build(&tools, &src, &common::out_dir("isa")).unwrap_or_else(|e| panic!("{e}"));
     let image = std::fs::read(&elf).expect("read the image");
     let (result, console) = common::run(&image, MAX_INSNS);
+    check_isa(name, &src, result, &console);
+}
+
+/// The same test with the JIT forced on: it must pass, print the same, and
+/// retire exactly as many instructions as in the interpreter (the board's
+/// time follows the instruction count, so any difference in what ran
+/// shows).
+fn run_isa_jit(name: &str) {
+    let Some(tools) = common::tools() else { return };
+    let src = common::isa_dir().join(format!("{name}.s"));
+    let elf = common::build(&tools, &src, &common::out_dir("isa-jit")).unwrap_or_else(|e| panic!("{e}"));
+    let image = std::fs::read(&elf).expect("read the image");
+    let (jit, jit_console, jit_insns) = common::run_jit(&image, MAX_INSNS);
+    check_isa(name, &src, jit.clone(), &jit_console);
+    let (tci, tci_console) = common::run(&image, MAX_INSNS);
+    assert_eq!(jit, tci, "{name}: the JIT and the interpreter disagree");
+    assert_eq!(jit_console, tci_console, "{name}: console output under the JIT");
+    assert!(jit_insns > 0, "{name}: nothing ran in generated code");
+}
+
+fn check_isa(
+    name: &str,
+    src: &Path,
+    result: Result<wemu_machine_riscv64_spike::Exit, wemu_machine_riscv64_spike::RunError>,
+    console: &str,
+) {
     match result {
         Ok(exit) if exit.code == 0 => {}
         Ok(exit) => panic!("{name}: failed check {} ({} instructions)\n{console}", exit.code, exit.insns),
         Err(e) => panic!("{name}: {e}\n{console}"),
     }
-    let source = std::fs::read_to_string(&src).expect("read the source");
+    let source = std::fs::read_to_string(src).expect("read the source");
     let expected: String =
         source.lines().filter_map(|l| l.strip_prefix("# console: ")).map(|l| format!("{l}\n")).collect();
     assert_eq!(console, expected, "{name}: console output");
@@ -41,6 +67,16 @@ macro_rules! isa_tests {
                 run_isa(stringify!($name));
             }
         )*
+        /// Every test again, with the JIT forced on.
+        mod jit {
+            $(
+                #[test]
+                $(#[$attr])*
+                fn $name() {
+                    super::run_isa_jit(stringify!($name));
+                }
+            )*
+        }
         /// Every test above, to check that no source is left out.
         const LISTED: &[&str] = &[$(stringify!($name)),*];
     };
