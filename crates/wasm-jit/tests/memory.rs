@@ -353,3 +353,43 @@ fn refusals() {
     let two = [Member { ir: &block, successors: [Some(1), None] }, Member { ir: &block, successors: [None, None] }];
     assert!(compile_region(&two, &opts).is_err());
 }
+
+/// Hundreds of basic blocks in each of several members (deep nesting, a
+/// large dispatch table): valid, compiled, and right.
+#[test]
+fn large_regions() {
+    let mut rig = Rig::new();
+    let mut blocks = Vec::new();
+    for m in 0..3u64 {
+        let mut b = Builder::new(globals());
+        b.insn_start(0x100 * m);
+        let head = b.new_label();
+        b.label(head);
+        for i in 0..300u64 {
+            let l = b.new_label();
+            b.insn_start(0x100 * m + 4 * i);
+            b.brcond(Type::I64, Cond::Eq, g(0).into(), Value::Const(i % 7), l);
+            b.push(Inst::Binary { op: BinaryOp::Add, ty: Type::I64, dst: g(1), a: g(1).into(), b: Value::Const(i) });
+            b.label(l);
+            b.push(Inst::Binary { op: BinaryOp::Xor, ty: Type::I64, dst: g(2), a: g(2).into(), b: g(1).into() });
+        }
+        // Loop back while c's low bits say so (a counted loop on a).
+        b.push(Inst::Binary { op: BinaryOp::Add, ty: Type::I64, dst: g(0), a: g(0).into(), b: Value::Const(1) });
+        b.brcond(Type::I64, Cond::Ltu, g(0).into(), Value::Const(5 + 3 * m), head);
+        b.goto_tb(0, 0x100 * (m + 1));
+        let block = b.finish();
+        wemu_ir::verify(&block).unwrap();
+        blocks.push(block);
+    }
+    let members: Vec<Member<'_>> = blocks
+        .iter()
+        .enumerate()
+        .map(|(i, ir)| Member { ir, successors: [Some(((i + 2) % 3) as u32), None] })
+        .collect();
+    for limit in [2000, 100_000, 1] {
+        let mut start = Start::new(state(0, 1, 2), ram());
+        start.limit = limit;
+        start.entry = 2;
+        rig.check(&members, &start).unwrap_or_else(|e| panic!("{}", &e[..e.len().min(2000)]));
+    }
+}

@@ -295,10 +295,13 @@ impl Rig {
                 && let Some(next) = m.successors[usize::from(slot)]
                 && m.ir.guest_insns() > 0
             {
-                retired += m.ir.guest_insns() as u64;
-                if retired >= start.limit || start.exit_request {
+                // As the ABI says: at the limit or on request the member's
+                // instructions are the exit's, not `retired`'s.
+                let n = m.ir.guest_insns() as u64;
+                if retired + n >= start.limit || start.exit_request {
                     break exit;
                 }
+                retired += n;
                 member = next;
                 continue;
             }
