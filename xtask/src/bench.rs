@@ -371,13 +371,19 @@ pub fn smoke() -> Result<(), String> {
 
 fn run_suite(opts: &Options) -> Result<(), String> {
     crate::images::images_cmd(&[])?;
-    let wemu = match &opts.wemu {
+    let built_wemu = match &opts.wemu {
         Some(w) => w.clone(),
         None => {
             run_cmd("build wemu (release)", cargo(None).args(["build", "--quiet", "--release", "-p", "wemu-native"]))?;
             target_dir().join("release/wemu")
         }
     };
+    // The target directory is shared: another build may replace
+    // release/wemu while the suite runs. Measure a copy.
+    let dir = bench_workload::bench_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let wemu = dir.join("wemu-under-test");
+    std::fs::copy(&built_wemu, &wemu).map_err(|e| format!("{}: {e}", built_wemu.display()))?;
     let help = Command::new(&wemu).arg("--help").output().map_err(|e| format!("{}: {e}", wemu.display()))?;
     let wemu_has_accel = String::from_utf8_lossy(&help.stdout).contains("--accel");
     let qemu = match Command::new(QEMU).arg("--version").output() {
@@ -451,7 +457,6 @@ fn run_suite(opts: &Options) -> Result<(), String> {
     println!("{table}");
 
     let json = to_json(&rows, &env, opts, &reference, &header);
-    let dir = bench_workload::bench_dir();
     let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let text = serde_json::to_string_pretty(&json).expect("JSON values serialize");
     let path = dir.join(format!("{}-{stamp}.json", opts.record));
@@ -837,6 +842,7 @@ fn to_json(rows: &[Row], env: &Env, opts: &Options, reference: &Report, header: 
             "loadavg": loadavg(),
         },
         "qemu": env.qemu.as_ref().ok(),
+        "wemu": opts.wemu.as_ref().map_or("release build of the tree".into(), |w| w.display().to_string()),
         "wemu_has_accel": env.wemu_has_accel,
         "workload": {
             "source": "tests/bench/workload.c",
