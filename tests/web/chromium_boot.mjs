@@ -7,47 +7,20 @@
 //   WEMU_WEB_DIR=hosts/web node tests/web/chromium_boot.mjs URL jit|tci SCREENSHOT.png
 //
 // `cargo xtask test-web` serves the site and runs it.
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { launch } from './chromium.mjs';
 
 const [url, accel = 'jit', shot = 'screenshot.png'] = process.argv.slice(2);
 if (!url) {
   console.error('usage: node chromium_boot.mjs URL jit|tci SCREENSHOT.png');
   process.exit(2);
 }
-// playwright-core lives in hosts/web/node_modules (npm ci there).
-const webDir = process.env.WEMU_WEB_DIR ?? path.join(path.dirname(new URL(import.meta.url).pathname), '../../hosts/web');
-const require = createRequire(path.join(webDir, 'package.json'));
-const { chromium } = require('playwright-core');
-
 const BOOT_TIMEOUT_MS = 900_000;
 const COMMAND_TIMEOUT_MS = 60_000;
 
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wemu-chromium-'));
-// FACTS.md: Debian's Chromium, headless, no sandbox (root), nothing that
-// reaches the network.
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-  viewport: { width: 1100, height: 700 },
-});
 let ok = false;
-const page = context.pages()[0] ?? (await context.newPage());
-page.on('console', (m) => {
-  if (m.type() === 'error' || m.type() === 'warning') console.log(`[page ${m.type()}] ${m.text()}`);
-});
-page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+const { page, close } = await launch();
 try {
   const t0 = Date.now();
   await page.goto(`${url}?accel=${accel}`);
@@ -94,8 +67,7 @@ try {
     console.error(await page.evaluate(() => window.wemu?.transcript?.slice(-2000)));
   } catch {}
 } finally {
-  await context.close();
-  fs.rmSync(profile, { recursive: true, force: true });
+  await close();
 }
 console.log(ok ? '1 passed, 0 failed' : '0 passed, 1 failed');
 process.exit(ok ? 0 : 1);

@@ -126,6 +126,12 @@ fn build_site(site: &Path) -> Result<(), String> {
     for name in IMAGES {
         copy(&images.join(name), &site.join("images").join(name))?;
     }
+    // The bench workload's initramfs, when `cargo xtask bench` built it
+    // (`test-web --measure` runs it in Chromium).
+    let bench = target_dir().join("bench/initramfs-bench.cpio.gz");
+    if bench.is_file() {
+        copy(&bench, &site.join("bench/initramfs-bench.cpio.gz"))?;
+    }
     std::fs::write(site.join("HEADERS.txt"), HEADERS_NOTE).map_err(|e| e.to_string())?;
     Ok(())
 }
@@ -228,6 +234,16 @@ pub fn test_web(args: &[String]) -> Result<(), String> {
     run_cmd("web e2e (Chromium): the page boots Linux, the terminal runs commands (JIT)", &mut chromium("jit"))?;
     if measure {
         run_cmd("web measure (Chromium): page load to prompt, interpreter only", &mut chromium("tci"))?;
+        if site.join("bench/initramfs-bench.cpio.gz").is_file() {
+            for accel in ["jit", "tci"] {
+                run_cmd(
+                    &format!("web measure (Chromium): the bench workload's guest MIPS ({accel})"),
+                    Command::new("node").arg(tests.join("chromium_bench.mjs")).arg(&url).arg(accel).arg("2"),
+                )?;
+            }
+        } else {
+            eprintln!("test-web: no bench initramfs (run `cargo xtask bench` once): workload MIPS not measured");
+        }
     }
     eprintln!("xtask test-web: passed in {:.0} s", start.elapsed().as_secs_f64());
     Ok(())

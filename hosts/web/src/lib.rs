@@ -167,6 +167,11 @@ impl WebMachine {
         if self.jit { engine::compiles_pending() } else { 0 }
     }
 
+    /// Guest instructions retired so far.
+    pub fn insns(&self) -> f64 {
+        self.virt.stats().insns as f64
+    }
+
     /// Whether the JIT is on.
     pub fn jit(&self) -> bool {
         self.jit

@@ -3,7 +3,7 @@
 // runs on this thread.
 //
 // URL parameters: ?accel=tci|jit, ?threshold=N (JIT hot threshold),
-// ?ram=MiB. Tests read `window.wemu` (state, figures, the transcript).
+// ?ram=MiB, ?initrd=URL (another initramfs), ?append=CMDLINE. Tests read `window.wemu` (state, figures, the transcript).
 import { Terminal } from './vendor/xterm/xterm.mjs';
 import { FitAddon } from './vendor/xterm/addon-fit.mjs';
 
@@ -17,6 +17,8 @@ accelEl.value = params.get('accel') === 'tci' ? 'tci' : 'jit';
 const wemu = (window.wemu = {
   state: 'loading',
   transcript: '',
+  // Per output message: [transcript length after it, ms since page start, guest instructions].
+  marks: [],
   stats: null,
   mips: 0,
   pageStart: performance.now(),
@@ -93,6 +95,7 @@ function start() {
   term.reset();
   wemu.state = 'loading';
   wemu.transcript = '';
+  wemu.marks = [];
   wemu.stats = null;
   wemu.promptMs = null;
   wemu.error = null;
@@ -122,6 +125,7 @@ function start() {
       case 'output': {
         term.write(m.bytes);
         wemu.transcript += decoder.decode(m.bytes, { stream: true });
+        wemu.marks.push([wemu.transcript.length, performance.now() - wemu.pageStart, m.insns]);
         if (wemu.promptMs === null && wemu.transcript.includes('~ # ')) {
           wemu.promptMs = performance.now() - wemu.pageStart;
           wemu.state = 'running: shell ready';
@@ -150,7 +154,13 @@ function start() {
   };
   const ram = Number(params.get('ram')) || 256;
   const threshold = Number(params.get('threshold')) || 1000;
-  worker.postMessage({ type: 'start', ramMib: ram, jitThreshold: accelEl.value === 'jit' ? threshold : 0 });
+  worker.postMessage({
+    type: 'start',
+    ramMib: ram,
+    jitThreshold: accelEl.value === 'jit' ? threshold : 0,
+    initrd: params.get('initrd') ?? undefined,
+    append: params.get('append') ?? undefined,
+  });
 }
 
 function fail(text) {

@@ -2,7 +2,9 @@
 // kept in the Cache API keyed by their SHA-256 so a reload downloads nothing
 // and a new version replaces them), loads the emulator, and runs the machine
 // (runner.js). It talks to the page (main.js) by messages:
-//   page -> worker: {type: 'start', jit, threshold, ramMib}, {type: 'input', bytes}
+//   page -> worker: {type: 'start', jitThreshold, ramMib, initrd?, append?},
+//                   {type: 'input', bytes}
+//   (initrd: the URL of another initramfs, e.g. the bench workload's; not cached)
 //   worker -> page: {type: 'progress', name, loaded, total}, {type: 'state', text},
 //                   {type: 'output', bytes}, {type: 'stats', stats},
 //                   {type: 'exit', text}, {type: 'error', text}
@@ -107,9 +109,10 @@ async function start(opts) {
     if (typeof WebAssembly !== 'object') throw new Error('this browser has no WebAssembly');
     const t0 = performance.now();
     const [images] = await Promise.all([loadImages(), init({ module_or_path: new URL('./pkg/wemu_web_bg.wasm', import.meta.url) })]);
+    if (opts.initrd) images.initrd = await fetchWithProgress(opts.initrd, opts.initrd.split('/').pop(), 0);
     post({ type: 'state', text: `images ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; booting` });
     runner = new Runner(wemu, images, opts, {
-      output: (bytes) => post({ type: 'output', bytes }, [bytes.buffer]),
+      output: (bytes) => post({ type: 'output', bytes, insns: runner.insns() }, [bytes.buffer]),
       exit: (text) => post({ type: 'exit', text }),
       error: (text) => post({ type: 'error', text }),
     });
