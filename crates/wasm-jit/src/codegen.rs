@@ -40,6 +40,17 @@
 //! demands. IR locals of different members share Wasm locals (a local
 //! never lives across a member boundary).
 //!
+//! # Member transitions
+//!
+//! A `goto_tb` whose slot leads to a member chains as the ABI says. A
+//! member with no `insn_start` never chains (its `goto_tb`s always exit):
+//! a cycle of such members would never reach the limit.
+//!
+//! # Exits
+//!
+//! Only the exit record's fields that belong to the exit's kind are
+//! written (the member, kind, `insns` and `insn_pc` always).
+//!
 //! `insns` and `insn_pc` of the exit record are locals brought up to date
 //! lazily: only before something that can leave the run (a memory access,
 //! a helper that may fault, an exit) and at basic-block boundaries.

@@ -56,7 +56,16 @@ impl fmt::Display for JitError {
 }
 
 /// Compiles a region to a module of [`abi`]'s shape; `members[i]` is entry
-/// `i` of its `run` export.
+/// `i` of its `run` export (an entry out of range exits at once with
+/// `EXIT_LOOKUP_TB` in member 0, the state untouched).
+///
+/// Declines ([`JitError::Unsupported`]): an empty region; a member that
+/// does not verify, has other globals than member 0 or names a successor
+/// that is not a member; an MMU index of 16 or more (the ABI's memop has
+/// four bits for it); a helper with more than
+/// [`abi::MAX_HELPER_ARGS`] arguments; overlapping globals in a region of
+/// several members (the interpreter reloads them at every block); regions
+/// beyond engine limits (50000 locals, 7 MB of code).
 pub fn compile_region(members: &[Member<'_>], options: &Options) -> Result<Vec<u8>, JitError> {
     codegen::compile(members, options)
 }
