@@ -82,7 +82,7 @@ try {
       ` ${s.jit.live} live, ${s.jit.evicted} evicted, ${((100 * s.jit.insns) / s.insns).toFixed(0)}% of instructions,` +
       ` compile ${s.jit.compileMs.toFixed(0)} ms (async), instantiate ${s.jit.instantiateMs.toFixed(0)} ms`,
   );
-  console.log(JSON.stringify(s.jit));
+  console.log(`JIT figures: ${JSON.stringify(s.jit)}`);
   if (!(s.jit.installed > 0)) throw new Error('the JIT compiled no module');
   if (!(s.jit.insns > 0)) throw new Error('no instruction ran in JIT code');
   ok = true;

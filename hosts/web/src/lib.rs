@@ -93,11 +93,15 @@ impl WebMachine {
         std::panic::set_hook(Box::new(|info| {
             log(&format!("wemu panicked: {info}"));
         }));
+        // The board's other settings (harts, ...) keep their defaults: this
+        // is the single-threaded build.
+        #[allow(clippy::needless_update)]
         let config = VirtConfig {
             ram_size: u64::from(ram_mib) << 20,
             bootargs,
             unix_time_ns: (unix_time_ms.max(0.0) * 1e6) as u64,
             rng_seed: seed.to_vec(),
+            ..VirtConfig::default()
         };
         let non_empty = |b: &[u8]| -> Option<Vec<u8>> { (!b.is_empty()).then(|| b.to_vec()) };
         let (firmware, kernel, initrd) = (non_empty(firmware), non_empty(kernel), non_empty(initrd));
