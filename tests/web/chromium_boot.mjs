@@ -23,7 +23,7 @@ let ok = false;
 const { page, close } = await launch();
 try {
   const t0 = Date.now();
-  await page.goto(`${url}?accel=${accel}`);
+  await page.goto(`${url}${url.includes("?") ? "&" : "?"}accel=${accel}`);
   // The prompt (or an error the page reports).
   await page.waitForFunction(() => window.wemu && (window.wemu.promptMs !== null || window.wemu.error), null, {
     timeout: BOOT_TIMEOUT_MS,
