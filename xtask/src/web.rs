@@ -28,8 +28,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// The images the page boots (from `cargo xtask images`).
 const IMAGES: &[&str] = &["manifest.json", "Image", "fw_dynamic.bin", "initramfs.cpio.gz"];
 
-pub const USAGE: &str = "\
-  web-demo [--port N] [--out DIR]
+pub const USAGE: &str = "  web-demo [--port N] [--out DIR]
                        riscv64 Linux in a browser tab: sets up (wasm32 target, wasm-bindgen-cli,
                        npm ci, images), builds hosts/web and serves it on http://127.0.0.1:8088
                        (--port) with COOP/COEP headers; --out DIR writes the static site there
