@@ -91,6 +91,9 @@ pub struct JitStats {
     pub runs: u64,
     /// Guest instructions retired in generated code.
     pub insns: u64,
+    /// Nanoseconds the engine spent compiling modules (on whatever
+    /// thread; 0 if it does not say).
+    pub compile_ns: u64,
 }
 
 /// What a machine needs to run with the JIT: the tier, the arena its
@@ -158,7 +161,7 @@ impl Jit {
     }
 
     pub fn stats(&self) -> JitStats {
-        self.stats
+        JitStats { compile_ns: self.engine.compile_ns(), ..self.stats }
     }
 
     /// The engine (for its own figures).

@@ -105,7 +105,7 @@ enum Found {
     /// A cached block, and whether it was reached through a chain link.
     Cached(TbId, bool),
     /// Code outside RAM and ROM, run once.
-    Uncached(TciBlock, u64),
+    Uncached(alloc::boxed::Box<TciBlock>, u64),
     Fault(FetchFault, u64),
     Error(ExecError),
 }
@@ -176,6 +176,7 @@ impl<G: Guest> Vcpu<G> {
             helpers: &mut self.helpers,
             tlb: &mut self.tlb,
             interp: &mut self.interp,
+            optimizer: &mut self.optimizer,
             jump_cache: &mut self.jump_cache,
             halted: &mut self.halted,
             exit_request: &self.exit_request,
@@ -213,6 +214,7 @@ struct Runner<'a, G: Guest, M: Machine> {
     helpers: &'a mut G::Helpers,
     tlb: &'a mut Tlb,
     interp: &'a mut Interp,
+    optimizer: &'a mut wemu_ir::opt::Optimizer,
     jump_cache: &'a mut JumpCache,
     halted: &'a mut bool,
     exit_request: &'a ExitRequest,
@@ -531,7 +533,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
                     Err(Untranslated::Error(e)) => return Found::Error(e),
                 };
                 if !t.cacheable {
-                    return Found::Uncached(t.code, key.pc);
+                    return Found::Uncached(alloc::boxed::Box::new(t.code), key.pc);
                 }
                 self.insert(key, phys_pc, t)
             }
@@ -583,7 +585,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         if let Err(error) = wemu_ir::verify(&block) {
             return Err(Untranslated::Error(ExecError::Verify { pc: key.pc, error }));
         }
-        wemu_ir::opt::optimize(&mut block);
+        self.optimizer.optimize(&mut block);
         if self.trace.contains(Categories::OP_OPT) {
             let ir = wemu_ir::text::print(&block);
             self.emit(&TraceEvent::OpOpt { vcpu: self.vcpu, pc: key.pc, ir: &ir });
@@ -623,7 +625,11 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
     /// Translates block `id` again and reports it hot.
     fn report_hot(&mut self, id: TbId) {
         if self.cache.jit().is_some() {
-            self.form_region(id);
+            // A block already compiled into a region runs there from every
+            // entry: another region headed by it would mostly duplicate.
+            if self.cache.get(id).is_some_and(|e| e.jit.is_none()) {
+                self.form_region(id);
+            }
             return;
         }
         let Some(e) = self.cache.get(id) else { return };
@@ -636,7 +642,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         if let Ok(mut ir) = self.guest.translate(key.block_key(), &mut reader, insns) {
             // The IR the interpreter runs (the frontend's was verified when
             // the block was first translated).
-            wemu_ir::opt::optimize(&mut ir);
+            self.optimizer.optimize(&mut ir);
             self.cache.report_hot(id, &ir);
         }
     }
@@ -674,7 +680,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
             // mapping went away is left out.
             match self.guest.translate(key.block_key(), &mut reader, n) {
                 Ok(mut ir) => {
-                    wemu_ir::opt::optimize(&mut ir);
+                    self.optimizer.optimize(&mut ir);
                     members.push(id);
                     blocks.push(ir);
                 }

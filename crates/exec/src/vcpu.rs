@@ -94,6 +94,8 @@ pub struct Vcpu<G: Guest> {
     /// Arena offset of the JIT's context block ([`wemu_wasm_jit::abi`]).
     pub(crate) jit_ctx: u32,
     pub(crate) interp: Interp,
+    /// The optimizer's scratch, reused for every block translated.
+    pub(crate) optimizer: wemu_ir::opt::Optimizer,
     pub(crate) jump_cache: JumpCache,
     pub(crate) halted: bool,
     pub(crate) exit_request: ExitRequest,
@@ -141,6 +143,7 @@ impl<G: Guest> Vcpu<G> {
             tlb,
             jit_ctx,
             interp: Interp::new(),
+            optimizer: wemu_ir::opt::Optimizer::new(),
             jump_cache: JumpCache::new(),
             halted: false,
             exit_request: ExitRequest::new(),

@@ -62,6 +62,12 @@ pub trait Engine {
 
     /// Frees `module` (its handle may be reused).
     fn release(&mut self, module: ModuleId);
+
+    /// Nanoseconds spent compiling so far, on whatever thread (0 if the
+    /// engine does not measure it).
+    fn compile_ns(&self) -> u64 {
+        0
+    }
 }
 
 /// The vCPU loop's side of a run: what the imports of a generated module

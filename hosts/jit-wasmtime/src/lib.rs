@@ -326,6 +326,10 @@ impl Engine for WasmtimeEngine {
         r.map(|k| k as u32).map_err(|e| EngineError::Trap(format!("{e:#}")))
     }
 
+    fn compile_ns(&self) -> u64 {
+        self.stats.compile_ns
+    }
+
     fn release(&mut self, module: ModuleId) {
         if let Some(s) = self.slots.get_mut(module as usize)
             && let Some(slot) = s.take()

@@ -14,7 +14,7 @@ pub enum Accel {
 /// The hot threshold when none is given: high enough that code run only
 /// during boot stays interpreted, low enough that loops compile within
 /// milliseconds.
-pub const DEFAULT_THRESHOLD: u32 = 1000;
+pub const DEFAULT_THRESHOLD: u32 = 10_000;
 
 impl Accel {
     /// Parses `--accel`'s value.
@@ -67,8 +67,16 @@ pub fn setup(accel: Accel, _arena_len: u64, _inline: bool) -> Result<Option<wemu
 pub fn describe(stats: Option<wemu_exec::JitStats>, insns: u64) -> String {
     let Some(j) = stats else { return String::new() };
     let share = if insns == 0 { 0.0 } else { 100.0 * j.insns as f64 / insns as f64 };
+    let mean_us = if j.installed == 0 { 0.0 } else { j.compile_ns as f64 / j.installed as f64 / 1e3 };
     format!(
-        ", JIT: {} regions live ({} compiled, {} evicted, {} invalidated, {} declined), {share:.1}% of instructions",
-        j.live, j.installed, j.evicted, j.invalidated, j.declined
+        ", JIT: {} regions live ({} compiled, {} evicted, {} invalidated, {} declined), {share:.1}% of instructions, \
+         compile {:.2} s ({mean_us:.0} us/module, {:.0} KiB Wasm)",
+        j.live,
+        j.installed,
+        j.evicted,
+        j.invalidated,
+        j.declined,
+        j.compile_ns as f64 / 1e9,
+        j.wasm_bytes as f64 / 1024.0
     )
 }

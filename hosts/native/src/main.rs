@@ -35,7 +35,7 @@ options:
   --stats            print the instruction count and speed at exit
   --accel tci|jit    run guest code in the interpreter alone (default), or also compile
                      hot regions to Wasm and run them with wasmtime
-  --jit-threshold N  executions after which a block is hot (default 1000; 1 compiles
+  --jit-threshold N  executions after which a block is hot (default 10000; 1 compiles
                      every block at its first run)
 
 `wemu ir` runs an IR program (see the text format in the wemu-ir docs) in the
