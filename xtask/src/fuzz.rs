@@ -7,7 +7,8 @@ use std::process::Command;
 use crate::{cargo, root, run_cmd, succeeds};
 
 /// The targets, in the order `test` runs them.
-pub const TARGETS: &[&str] = &["ir_roundtrip", "ir_opt_equiv", "text_parse", "riscv64_decode", "riscv64_translate"];
+pub const TARGETS: &[&str] =
+    &["ir_roundtrip", "ir_opt_equiv", "text_parse", "riscv64_decode", "riscv64_translate", "jit_vs_tci"];
 
 /// Whether cargo-fuzz and a nightly toolchain are present.
 fn available() -> bool {

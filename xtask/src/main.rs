@@ -25,6 +25,7 @@ const COMPONENTS: &[&str] = &[
     "wemu-softmmu",
     "wemu-guest-riscv64",
     "wemu-exec",
+    "wemu-wasm-jit",
     "wemu-dev-common",
     "wemu-dev-uart16550",
     "wemu-dev-plic",
@@ -38,6 +39,9 @@ const COMPONENTS: &[&str] = &[
     "wemu-machine-riscv64-spike",
     "wemu-machine-riscv64-virt",
 ];
+/// The packages tested in release only (they link wasmtime, or boot
+/// Linux).
+const RELEASE_TESTED: &[&str] = &["wemu-wasm-jit", "wemu-jit-wasmtime", "wemu-machine-riscv64-spike", "wemu-native"];
 /// The benchmarks: name, package, bench target.
 const BENCHES: &[(&str, &str, &str)] = &[("tci", "wemu-tci", "throughput"), ("exec", "wemu-exec", "exec")];
 /// The bare-metal target that proves the components are `no_std`.
@@ -219,13 +223,28 @@ fn test(args: &[String]) -> Result<(), String> {
         nostd.args(["-p", c]);
     }
     run_cmd(&format!("no_std build of the components for {BARE_METAL}"), &mut nostd)?;
-    run_cmd("tests", cargo(None).args(["test", "--workspace", "--features", "wemu-ir/arbitrary"]))?;
-    // Linux on riscv64-virt needs the images and an optimized build.
+    // Everything that links wasmtime (the JIT's engine) is tested in release
+    // only, so wasmtime is built once (in the profile the boot tests need).
+    let mut debug_tests = cargo(None);
+    debug_tests.args(["test", "--workspace", "--features", "wemu-ir/arbitrary"]);
+    for p in RELEASE_TESTED {
+        debug_tests.args(["--exclude", p]);
+    }
+    run_cmd("tests", &mut debug_tests)?;
+    // Linux on riscv64-virt needs the images.
     images::images_cmd(&[])?;
+    let mut release_tests = cargo(None);
+    release_tests.args(["test", "--release"]);
+    for p in RELEASE_TESTED {
+        release_tests.args(["-p", p]);
+    }
     run_cmd(
-        "boot test: Debian Linux on riscv64-virt to a shell",
-        cargo(None).args(["test", "--release", "-p", "wemu-native", "--test", "boot_linux"]),
+        "tests of the JIT (interpreter vs Wasm), the ISA tests under both, and the boot tests: \
+         Debian Linux on riscv64-virt to a shell (interpreter, JIT, deterministic), a virtio disk",
+        &mut release_tests,
     )?;
+    // The browser host: node and headless Chromium boot the wasm build.
+    web::test_web(&[])?;
     for &(name, package, target) in BENCHES {
         run_cmd(
             &format!("{name} benchmark smoke run"),
