@@ -426,7 +426,19 @@ fn run_suite(opts: &Options) -> Result<(), String> {
             let runs = if exec == Exec::Native { opts.runs.max(NATIVE_RUNS) } else { opts.runs };
             for i in 0..runs {
                 eprintln!("==> bench {} run {}/{runs}", row.id(), i + 1);
-                if let Err(e) = measure_once(&env, opts, &mut row, reference.checksum) {
+                // One retry: a run killed from outside (a busy shared machine)
+                // should not sink the row; the note keeps it visible.
+                let result = measure_once(&env, opts, &mut row, reference.checksum).or_else(|e| {
+                    eprintln!(
+                        "    {}: run {} failed, retrying once: {}",
+                        row.id(),
+                        i + 1,
+                        e.lines().next().unwrap_or("")
+                    );
+                    row.notes.push(format!("run {} was retried after: {}", i + 1, e.lines().next().unwrap_or("")));
+                    measure_once(&env, opts, &mut row, reference.checksum)
+                });
+                if let Err(e) = result {
                     eprintln!("    {}: failed: {e}", row.id());
                     row.status = match rejects_accel(exec, &e) {
                         true => Status::NotAvailable(format!(
