@@ -4,7 +4,7 @@
 //! ```text
 //! wemu --machine riscv64-virt [-m MiB] [--bios FILE|none] [--kernel Image]
 //!      [--initrd FILE] [--append "console=ttyS0 ..."] [--drive file=IMG[,format=raw][,readonly=on]]
-//!      [--virtio-rng] [--icount N] [--accel tci|jit] [--jit-threshold N]
+//!      [-smp N] [--virtio-rng] [--icount N] [--accel tci|jit] [--jit-threshold N]
 //!      [-d in_asm,int,...] [--stats]
 //! ```
 //!
@@ -60,6 +60,8 @@ struct Options {
     initrd: Vec<PathBuf>,
     append: Option<String>,
     icount: Option<u8>,
+    /// `-smp N`: harts.
+    harts: u32,
     max_insns: Option<u64>,
     stats: bool,
     drives: Vec<Drive>,
@@ -186,6 +188,7 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
         initrd: Vec::new(),
         append: None,
         icount: None,
+        harts: 1,
         max_insns: None,
         stats: false,
         drives: Vec::new(),
@@ -246,9 +249,11 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
             Long("virtio-rng") => o.virtio_rng = true,
             Long("smp") => {
                 let v = value(&mut p)?;
-                if v != "1" {
-                    return Err(format!("-smp `{v}`: riscv64-virt has one hart so far"));
-                }
+                // QEMU's `-smp N` or `-smp cpus=N`.
+                let n = v.strip_prefix("cpus=").unwrap_or(&v).parse::<u32>().ok();
+                o.harts = n.filter(|n| (1..=wemu_machine_riscv64_virt::MAX_HARTS).contains(n)).ok_or_else(|| {
+                    format!("-smp `{v}`: expected a hart count, 1 to {}", wemu_machine_riscv64_virt::MAX_HARTS)
+                })?;
             }
             other => return Err(other.unexpected().to_string()),
         }
@@ -483,7 +488,8 @@ fn build(o: &Options, b: &Booted) -> Result<Virt, String> {
         virtio.push(VirtioDev::Rng(Box::new(HostEntropy(host, Xoshiro256StarStar::new(0x5eed)))));
     }
     let jit = accel::setup(o.accel, Virt::arena_len(&config), false)?;
-    let mut virt = Virt::with_jit(&config, images, Box::new(Stdout), virtio, clock, jit).map_err(|e| e.to_string())?;
+    let mut virt =
+        Virt::with_harts(&config, o.harts, images, Box::new(Stdout), virtio, clock, jit).map_err(|e| e.to_string())?;
     if o.trace != Categories::NONE {
         virt.vcpu_mut().set_tracer(Some(Box::new(TextTracer::new(Stderr, o.trace))));
     }

@@ -83,7 +83,7 @@ fn bad_input_is_a_one_line_error() {
         (&["--kernel", prog, "--drive", &format!("file={prog},format=qcow2")], "format `qcow2`"),
         (&["--kernel", prog, "-d", "nope"], "-d `nope`"),
         (&["--kernel", prog, "--frobnicate"], "--frobnicate"),
-        (&["--kernel", prog, "-smp", "2"], "-smp `2`"),
+        (&["--kernel", prog, "-smp", "9"], "-smp `9`"),
     ];
     for (args, msg) in cases {
         let all: Vec<&str> = virt.iter().chain(args.iter()).copied().collect();

@@ -3,10 +3,14 @@
 //!
 //! What is on it ([`memmap`] has the addresses):
 //!
-//! * one RV64GC hart ([`wemu_guest_riscv64`]) starting in M-mode at the
+//! * 1 to [`MAX_HARTS`] RV64GC harts ([`wemu_guest_riscv64`];
+//!   [`Virt::with_harts`], QEMU's `-smp`), all starting in M-mode at the
 //!   reset ROM ([`rom`]), which passes the hart id, the device tree and
 //!   OpenSBI's `fw_dynamic_info` on to the firmware (or, with no firmware,
-//!   to the kernel);
+//!   to the kernel). As on QEMU, every hart runs the firmware: OpenSBI
+//!   boots on hart 0 (`fw_dynamic_info.boot_hart`) and parks the others
+//!   in WFI until the kernel starts them through SBI HSM (an IPI through
+//!   the ACLINT's `msip`);
 //! * RAM at `0x8000_0000`, sized by [`VirtConfig::ram_size`];
 //! * the CLINT-compatible ACLINT (`mtime`, `mtimecmp`, `msip`), the PLIC,
 //!   an NS16550A UART on PLIC source 10, a Goldfish RTC on source 11, and
@@ -26,6 +30,12 @@
 //! [`Clock`] the host gives: real time, or deterministic (instruction
 //! count driven, QEMU's `-icount`), where a waiting hart skips ahead to its
 //! next timer and the same inputs give the same run.
+//!
+//! The harts take turns on the host thread that calls [`Virt::run`]: a
+//! fixed round-robin of [`QUANTUM`] instructions each (less when a hart
+//! waits in WFI, which passes its turn on), which is independent of how
+//! the host slices its calls, so a deterministic run with several harts
+//! is reproducible too.
 //!
 //! A host drives the board with [`Virt::run`] in slices, feeds console
 //! input with [`Virt::push_input`], and acts on [`VirtExit`]: sleep while
@@ -58,7 +68,9 @@ use wemu_dev_goldfish_rtc::GoldfishRtc;
 use wemu_dev_plic::Plic;
 use wemu_dev_sifive_test::{FinisherAction, SifiveTest};
 use wemu_dev_uart16550::Uart16550;
-use wemu_exec::{Clock, ExecError, JitSetup, RunExit, TbCache, TbCacheConfig, TimerQueue, Vcpu, VcpuStats};
+use wemu_exec::{
+    Clock, ExecError, ExitRequest, JitSetup, RunExit, TbCache, TbCacheConfig, TimerQueue, Vcpu, VcpuStats,
+};
 use wemu_guest_riscv64::state::State;
 use wemu_guest_riscv64::{Riscv64Cpu, Timebase};
 use wemu_softmmu::{AddressSpace, Arena, ArenaError, MapError};
@@ -69,8 +81,16 @@ use memmap::*;
 pub use virtio::VirtioDev;
 use virtio::{Kick, Slot};
 
-/// Arena bytes besides RAM and ROM: CPU state, TLB.
-const ARENA_OVERHEAD: u64 = 2 << 20;
+/// Arena bytes besides RAM and ROM: CPU state, TLB, JIT context of up to
+/// [`MAX_HARTS`] harts (about 150 KiB each).
+const ARENA_OVERHEAD: u64 = 4 << 20;
+/// Most harts (`-smp`).
+pub const MAX_HARTS: u32 = 8;
+/// Instructions a hart runs before the next one takes its turn (about
+/// 0.1 ms in the interpreter: short enough for a hart spinning on a lock
+/// another holds to waste little, long enough to cost nothing to switch).
+pub const QUANTUM: u64 = 1 << 13;
+
 /// Largest RAM (the device tree's addresses and the arena's 32-bit
 /// offsets allow a little under 4 GiB; keep to a round figure).
 pub const MAX_RAM: u64 = 2 << 30;
@@ -112,6 +132,8 @@ pub struct Images<'a> {
 pub enum VirtError {
     /// The RAM size is not whole MiB or out of range.
     BadRamSize(u64),
+    /// A hart count out of range.
+    BadHarts(u32),
     /// An image does not fit where it goes.
     DoesNotFit { what: &'static str, addr: u64, size: u64 },
     /// Two images overlap.
@@ -134,6 +156,7 @@ impl fmt::Display for VirtError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             VirtError::BadRamSize(s) => write!(f, "RAM size {s:#x}: expected whole MiB, 16 MiB to 2 GiB"),
+            VirtError::BadHarts(n) => write!(f, "{n} harts: expected 1 to {MAX_HARTS}"),
             VirtError::DoesNotFit { what, addr, size } => {
                 write!(f, "the {what} ({size} bytes at {addr:#x}) does not fit in RAM")
             }
@@ -153,7 +176,7 @@ impl fmt::Display for VirtError {
 pub enum VirtExit {
     /// The slice is over (or the host asked); call again.
     Running,
-    /// The hart waits for an interrupt. In real time, sleep at most
+    /// Every hart waits for an interrupt. In real time, sleep at most
     /// `wait_ns` (`None`: until input arrives), waking early for input;
     /// then call again. (In deterministic time the board skips waits with
     /// a timer itself, so `wait_ns` is `None` there: only input can wake
@@ -191,7 +214,11 @@ pub struct Virt {
     space: AddressSpace,
     cache: TbCache,
     timers: TimerQueue,
-    vcpu: Vcpu<Riscv64Cpu>,
+    vcpus: Vec<Vcpu<Riscv64Cpu>>,
+    /// The round-robin: the hart whose turn it is, and what is left of
+    /// its quantum.
+    turn: usize,
+    quantum_left: u64,
     board: Board,
     uart: Shared<UartDev>,
     finisher: Shared<FinisherDev>,
@@ -207,7 +234,7 @@ impl fmt::Debug for Virt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Virt")
             .field("space", &self.space)
-            .field("vcpu", &self.vcpu)
+            .field("vcpus", &self.vcpus)
             .field("layout", &self.layout)
             .finish_non_exhaustive()
     }
@@ -257,8 +284,24 @@ impl Virt {
         clock: Clock,
         jit: Option<JitSetup>,
     ) -> Result<Virt, VirtError> {
+        Virt::with_harts(config, 1, images, console, virtio, clock, jit)
+    }
+
+    /// [`Virt::with_jit`] with `harts` harts (1 to [`MAX_HARTS`]).
+    pub fn with_harts(
+        config: &VirtConfig,
+        harts: u32,
+        images: Images<'_>,
+        console: Box<dyn CharBackend + Send>,
+        virtio: Vec<VirtioDev>,
+        clock: Clock,
+        jit: Option<JitSetup>,
+    ) -> Result<Virt, VirtError> {
         if virtio.len() > VIRTIO_SLOTS {
             return Err(VirtError::TooManyVirtioDevices(virtio.len()));
+        }
+        if !(1..=MAX_HARTS).contains(&harts) {
+            return Err(VirtError::BadHarts(harts));
         }
         let ram_size = config.ram_size;
         if !ram_size.is_multiple_of(1 << 20) || !(16 << 20..=MAX_RAM).contains(&ram_size) {
@@ -288,7 +331,7 @@ impl Virt {
         });
         let params = fdt::FdtParams {
             ram_size,
-            harts: 1,
+            harts,
             bootargs: config.bootargs.clone(),
             initrd,
             virtio_slots: (0..virtio.len()).collect(),
@@ -330,17 +373,24 @@ impl Virt {
         };
         let mut space = AddressSpace::new(arena);
         let mut timers = TimerQueue::new(clock.clone());
-        let timebase = Timebase { clock: clock.clone(), hz: TIMEBASE_HZ, stimecmp_timer: Some(timers.new_timer()) };
-        let (cpu, mmu, helpers) = Riscv64Cpu::parts(Some(timebase));
-        let vcpu = Vcpu::new(0, cpu, mmu, helpers, &mut space).map_err(VirtError::Arena)?;
+        let mut vcpus = Vec::new();
+        for h in 0..harts {
+            let timebase = Timebase { clock: clock.clone(), hz: TIMEBASE_HZ, stimecmp_timer: Some(timers.new_timer()) };
+            let (cpu, mmu, helpers) = Riscv64Cpu::parts(Some(timebase));
+            vcpus.push(Vcpu::new(h, cpu, mmu, helpers, &mut space).map_err(VirtError::Arena)?);
+        }
+        // Whatever must end the running hart's turn at once (power-off, a
+        // virtio notification) asks every hart: the others return at the
+        // start of their next turn, having run nothing.
+        let exits: Vec<ExitRequest> = vcpus.iter().map(Vcpu::exit_request).collect();
 
         // Devices.
-        let lines = IrqLevels::new(LINES_PER_HART);
-        let plic = Shared::new(Plic::virt(1, HartLines { levels: lines.clone(), offset: PLIC_LINES }));
+        let lines = IrqLevels::new(LINES_PER_HART * harts);
+        let plic = Shared::new(Plic::virt(harts, HartLines { levels: lines.clone(), offset: PLIC_LINES }));
         let aclint_clock = DevClock { clock: clock.clone(), timer: timers.new_timer() };
         let aclint_timer = aclint_clock.timer.id();
         let aclint =
-            Shared::new(Aclint::new(1, aclint_clock, HartLines { levels: lines.clone(), offset: ACLINT_LINES }));
+            Shared::new(Aclint::new(harts, aclint_clock, HartLines { levels: lines.clone(), offset: ACLINT_LINES }));
         let uart = Shared::new(Uart16550::new(console, PlicSource { plic: plic.clone(), source: UART_IRQ }));
         let rtc_clock = DevClock { clock: clock.clone(), timer: timers.new_timer() };
         let rtc_timer = rtc_clock.timer.id();
@@ -349,8 +399,9 @@ impl Virt {
             rtc_clock,
             PlicSource { plic: plic.clone(), source: RTC_IRQ },
         ));
-        let exit = vcpu.exit_request();
-        let notify: Box<dyn FnMut(FinisherAction) + Send> = Box::new(move |_| exit.request());
+        let exit = exits.clone();
+        let notify: Box<dyn FnMut(FinisherAction) + Send> =
+            Box::new(move |_| exit.iter().for_each(ExitRequest::request));
         let finisher = Shared::new(SifiveTest::with_notify(notify));
 
         let rom = {
@@ -368,7 +419,7 @@ impl Virt {
         let mut slots = Vec::new();
         for (slot, dev) in virtio.into_iter().enumerate() {
             let irq = PlicSource { plic: plic.clone(), source: VIRTIO_IRQ + slot as u32 };
-            let kick = Kick { levels: kicks.clone(), slot: slot as u32, exit: vcpu.exit_request() };
+            let kick = Kick { levels: kicks.clone(), slot: slot as u32, exit: exits.clone() };
             let transport = Shared(virtio::transport(dev, irq, kick));
             space.add_mmio(virtio_base(slot), VIRTIO_STRIDE, Box::new(transport.clone())).map_err(VirtError::Map)?;
             slots.push((slot, transport));
@@ -405,7 +456,9 @@ impl Virt {
             space,
             cache,
             timers,
-            vcpu,
+            vcpus,
+            turn: 0,
+            quantum_left: QUANTUM,
             board,
             uart,
             finisher,
@@ -415,17 +468,20 @@ impl Virt {
             layout,
             fdt: dtb,
         };
-        virt.reset_hart();
+        for h in 0..virt.vcpus.len() {
+            virt.reset_hart(h);
+        }
         Ok(virt)
     }
 
-    /// Puts the hart at the reset vector, in M-mode.
-    fn reset_hart(&mut self) {
-        if let Some(bytes) = self.vcpu.state_mut(&self.space) {
-            wemu_guest_riscv64::state::reset(&mut State::new(bytes), ROM_BASE, 0);
+    /// Puts hart `h` at the reset vector, in M-mode.
+    fn reset_hart(&mut self, h: usize) {
+        let vcpu = &mut self.vcpus[h];
+        if let Some(bytes) = vcpu.state_mut(&self.space) {
+            wemu_guest_riscv64::state::reset(&mut State::new(bytes), ROM_BASE, h as u64);
         }
-        let snapshot = self.vcpu.state(&self.space).map(<[u8]>::to_vec).unwrap_or_default();
-        self.vcpu.walker_mut().sync(&State::view(&snapshot));
+        let snapshot = vcpu.state(&self.space).map(<[u8]>::to_vec).unwrap_or_default();
+        vcpu.walker_mut().sync(&State::view(&snapshot));
     }
 
     /// Where the images went.
@@ -443,9 +499,34 @@ impl Virt {
         self.timers.clock()
     }
 
-    /// The hart's counters.
-    pub fn stats(&self) -> &VcpuStats {
-        self.vcpu.stats()
+    /// The harts' counters, summed.
+    pub fn stats(&self) -> VcpuStats {
+        let mut sum = VcpuStats::default();
+        for v in &self.vcpus {
+            let s = v.stats();
+            sum.insns += s.insns;
+            sum.blocks += s.blocks;
+            sum.chained += s.chained;
+            sum.jump_cache_hits += s.jump_cache_hits;
+            sum.cache_hits += s.cache_hits;
+            sum.translations += s.translations;
+            sum.code_write_steps += s.code_write_steps;
+            sum.interrupts += s.interrupts;
+            sum.events += s.events;
+            sum.jit_runs += s.jit_runs;
+            sum.jit_insns += s.jit_insns;
+        }
+        sum
+    }
+
+    /// The number of harts.
+    pub fn harts(&self) -> usize {
+        self.vcpus.len()
+    }
+
+    /// Hart `h`'s counters.
+    pub fn hart_stats(&self, h: usize) -> Option<&VcpuStats> {
+        self.vcpus.get(h).map(Vcpu::stats)
     }
 
     /// The translation cache's counters.
@@ -458,9 +539,14 @@ impl Virt {
         self.cache.stats()
     }
 
-    /// The hart's state block (registers, CSRs).
+    /// Hart 0's state block (registers, CSRs).
     pub fn state(&self) -> State<'_> {
-        State::view(self.vcpu.state(&self.space).unwrap_or(&[]))
+        self.hart_state(0)
+    }
+
+    /// Hart `h`'s state block (empty if there is no such hart).
+    pub fn hart_state(&self, h: usize) -> State<'_> {
+        State::view(self.vcpus.get(h).and_then(|v| v.state(&self.space)).unwrap_or(&[]))
     }
 
     /// The guest-physical address space (for DMA-style inspection).
@@ -468,15 +554,21 @@ impl Virt {
         &mut self.space
     }
 
-    /// The vCPU.
+    /// Hart 0's vCPU.
     pub fn vcpu_mut(&mut self) -> &mut Vcpu<Riscv64Cpu> {
-        &mut self.vcpu
+        &mut self.vcpus[0]
+    }
+
+    /// The vCPUs, hart 0 first.
+    pub fn vcpus_mut(&mut self) -> &mut [Vcpu<Riscv64Cpu>] {
+        &mut self.vcpus
     }
 
     /// A handle that makes a running [`Virt::run`] return soon (from
-    /// another thread).
+    /// another thread): hart 0's, so with several harts the call returns
+    /// at hart 0's next turn at the latest.
     pub fn exit_request(&self) -> wemu_exec::ExitRequest {
-        self.vcpu.exit_request()
+        self.vcpus[0].exit_request()
     }
 
     /// Queues console input; it reaches the UART as its FIFO has room.
@@ -524,15 +616,29 @@ impl Virt {
         }
     }
 
-    /// Runs about `budget` guest instructions, or until the hart waits,
+    /// Runs about `budget` guest instructions, or until every hart waits,
     /// the guest powers off, or the host's exit request.
+    ///
+    /// The harts take turns of [`QUANTUM`] instructions in hart order; a
+    /// turn cut by the end of `budget` goes on in the next call, so the
+    /// order in which guest instructions run does not depend on the
+    /// budgets the host chooses.
     pub fn run(&mut self, budget: u64) -> VirtExit {
         self.feed_input();
         self.process_virtio(true);
-        let end = self.vcpu.stats().insns.saturating_add(budget);
+        let mut left = budget.max(1);
+        // Harts found waiting in a row (all of them: the board waits), and
+        // the earliest deadline they reported.
+        let mut waiting = 0;
+        let mut deadline: Option<u64> = None;
         loop {
-            let left = end.saturating_sub(self.vcpu.stats().insns).max(1);
-            let exit = self.vcpu.run(&mut self.space, &mut self.cache, &mut self.timers, &mut self.board, left);
+            let h = self.turn;
+            let before = self.vcpus[h].stats().insns;
+            let slice = self.quantum_left.min(left).max(1);
+            let exit = self.vcpus[h].run(&mut self.space, &mut self.cache, &mut self.timers, &mut self.board, slice);
+            let ran = self.vcpus[h].stats().insns - before;
+            left = left.saturating_sub(ran);
+            self.quantum_left = self.quantum_left.saturating_sub(ran);
             if let Some(action) = self.finisher.lock().take_action() {
                 return match action {
                     FinisherAction::Pass => VirtExit::PowerOff { code: 0 },
@@ -541,31 +647,63 @@ impl Virt {
                 };
             }
             // Virtio notifications end the loop's run early; serve them
-            // and go on with the slice.
+            // and go on with the turn.
             let kicked = self.kicks.word(0) != 0;
             self.process_virtio(false);
-            return match exit {
-                RunExit::ExitRequested if kicked && self.vcpu.stats().insns < end => continue,
-                RunExit::BudgetSpent | RunExit::ExitRequested => VirtExit::Running,
-                RunExit::Halted { deadline } => {
-                    // Processing may have raised the interrupt it waits for.
-                    if kicked {
-                        continue;
+            match exit {
+                RunExit::BudgetSpent | RunExit::ExitRequested => {
+                    if ran > 0 {
+                        waiting = 0;
+                        deadline = None;
                     }
-                    let clock = self.timers.clock();
-                    match deadline {
-                        Some(d) if clock.is_deterministic() => {
-                            clock.warp_to(d);
-                            VirtExit::Running
-                        }
-                        Some(d) => VirtExit::Halted { wait_ns: Some(d.saturating_sub(clock.now())) },
-                        None => VirtExit::Halted { wait_ns: None },
+                    if self.quantum_left == 0 {
+                        self.next_turn();
+                    }
+                    if exit == RunExit::ExitRequested && !kicked {
+                        return VirtExit::Running;
                     }
                 }
-                RunExit::Stopped(code) => VirtExit::PowerOff { code: code as u16 },
-                RunExit::Error(e) => VirtExit::Error(e),
-            };
+                RunExit::Halted { deadline: d } => {
+                    self.next_turn();
+                    if ran > 0 || kicked {
+                        // Processing may have raised the interrupt it
+                        // waits for; and a hart that ran may have woken
+                        // another.
+                        waiting = 0;
+                        deadline = None;
+                    }
+                    waiting += 1;
+                    deadline = match (deadline, d) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    if waiting >= self.vcpus.len() {
+                        waiting = 0;
+                        let clock = self.timers.clock();
+                        match deadline.take() {
+                            Some(d) if clock.is_deterministic() => clock.warp_to(d),
+                            Some(d) => return VirtExit::Halted { wait_ns: Some(d.saturating_sub(clock.now())) },
+                            None => return VirtExit::Halted { wait_ns: None },
+                        }
+                        if left == 0 {
+                            return VirtExit::Running;
+                        }
+                        continue;
+                    }
+                }
+                RunExit::Stopped(code) => return VirtExit::PowerOff { code: code as u16 },
+                RunExit::Error(e) => return VirtExit::Error(e),
+            }
+            if left == 0 {
+                return VirtExit::Running;
+            }
         }
+    }
+
+    /// Passes the turn to the next hart.
+    fn next_turn(&mut self) {
+        self.turn = (self.turn + 1) % self.vcpus.len();
+        self.quantum_left = QUANTUM;
     }
 }
 

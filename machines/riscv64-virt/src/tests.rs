@@ -343,3 +343,127 @@ fn the_device_tree_lists_the_virtio_slots_in_use() {
     assert!(has(b"serial@10000000\0") && has(b"plic@c000000\0") && has(b"clint@2000000\0"));
     assert!(has(wemu_guest_riscv64::isa::ISA_STRING.as_bytes()));
 }
+
+fn b_type(f3: u32, rs1: u32, rs2: u32, off: i32) -> u32 {
+    let o = off as u32;
+    ((o >> 12 & 1) << 31)
+        | ((o >> 5 & 0x3f) << 25)
+        | (rs2 << 20)
+        | (rs1 << 15)
+        | (f3 << 12)
+        | ((o >> 1 & 0xf) << 8)
+        | ((o >> 11 & 1) << 7)
+        | 0x63
+}
+fn beq(rs1: u32, rs2: u32, off: i32) -> u32 {
+    b_type(0, rs1, rs2, off)
+}
+fn bne(rs1: u32, rs2: u32, off: i32) -> u32 {
+    b_type(1, rs1, rs2, off)
+}
+fn amoadd_d(rd: u32, rs2: u32, rs1: u32) -> u32 {
+    (rs2 << 20) | (rs1 << 15) | (3 << 12) | (rd << 7) | 0x2f
+}
+fn slli(rd: u32, rs1: u32, sh: i32) -> u32 {
+    i_type(0x13, 1, rd, rs1, sh)
+}
+fn add(rd: u32, rs1: u32, rs2: u32) -> u32 {
+    (rs2 << 20) | (rs1 << 15) | (rd << 7) | 0x33
+}
+
+/// Three harts add 600 each to one counter with `amoadd.d`; hart 0 sends
+/// the others an IPI through the ACLINT's `msip`; each of them, woken
+/// from WFI, stores its hart id (from the ROM's `a0`) in its own slot;
+/// hart 0 waits for the total and the slots and powers off.
+fn smp_program() -> Vec<u8> {
+    let mut code = vec![
+        auipc(S0, 1), // 0: s0 = 0x8000_1000: the counter, then a slot per hart
+        addi(T1, 0, 600),
+        addi(A2, 0, 1),
+        amoadd_d(0, A2, S0), // 3: loop
+        addi(T1, T1, -1),
+        bne(T1, 0, -8),
+        beq(A0, 0, 4 * 9), // 6: hart 0 goes to 15
+        addi(T0, 0, 8),
+        csrrs(0, 0x304, T0), // mie.MSIE
+        WFI,
+        slli(T0, A0, 3), // 10
+        add(T0, T0, S0),
+        sd(T0, A0, 0), // slot[a0] = a0
+        WFI,           // 13: park
+        jal(0, -4),
+        lui(T0, 0x2000), // 15: msip[1] = msip[2] = 1
+        sw(T0, A2, 4),
+        sw(T0, A2, 8),
+        ld(T0, S0, 0), // 18: wait for the total
+        addi(T1, 0, 1800),
+        bne(T0, T1, -8),
+        ld(T0, S0, 8), // 21: wait for hart 1
+        beq(T0, 0, -4),
+        ld(T0, S0, 16), // 23: and hart 2
+        beq(T0, 0, -4),
+    ];
+    code.extend(power_off());
+    code.push(sw(T0, T1, 0));
+    code.push(jal(0, 0));
+    program(&code)
+}
+
+/// A host clock that never moves (real-time mode without waits).
+struct FrozenHost;
+
+impl wemu_exec::HostClock for FrozenHost {
+    fn now_ns(&self) -> u64 {
+        0
+    }
+}
+
+fn smp_board(code: &[u8], harts: u32, clock: Clock) -> Result<Virt, VirtError> {
+    let config = VirtConfig { ram_size: 64 << 20, ..VirtConfig::default() };
+    let images = Images { kernel: Some(code), ..Images::default() };
+    Virt::with_harts(&config, harts, images, Box::new(Out::default()), Vec::new(), clock, None)
+}
+
+#[test]
+fn three_harts_share_memory_atomics_and_ipis() {
+    for clock in [Clock::deterministic(0), Clock::real_time(Box::new(FrozenHost))] {
+        let mut virt = smp_board(&smp_program(), 3, clock).unwrap();
+        assert_eq!(virt.harts(), 3);
+        assert_eq!(run_to_exit(&mut virt, 1000), VirtExit::PowerOff { code: 0 });
+        let mut buf = [0u8; 24];
+        virt.space_mut().dma_read(0x8000_1000, &mut buf).unwrap();
+        let d = |i: usize| u64::from_le_bytes(buf[8 * i..8 * i + 8].try_into().unwrap());
+        assert_eq!([d(0), d(1), d(2)], [1800, 1, 2]);
+        for h in 0..3 {
+            assert!(virt.hart_stats(h).unwrap().insns >= 1800, "hart {h} ran");
+        }
+    }
+}
+
+#[test]
+fn deterministic_smp_runs_do_not_depend_on_the_host_slices() {
+    let run = |slice: u64| {
+        let mut virt = smp_board(&smp_program(), 3, Clock::deterministic(0)).unwrap();
+        loop {
+            match virt.run(slice) {
+                VirtExit::Running => {}
+                VirtExit::PowerOff { code: 0 } => break,
+                e => panic!("{e:?}"),
+            }
+        }
+        (0..3).map(|h| virt.hart_stats(h).unwrap().insns).collect::<Vec<_>>()
+    };
+    let a = run(10_000);
+    assert_eq!(a, run(7));
+    assert_eq!(a, run(1 << 20));
+}
+
+#[test]
+fn hart_counts_and_the_device_tree() {
+    for bad in [0, MAX_HARTS + 1] {
+        assert_eq!(smp_board(&smp_program(), bad, Clock::deterministic(0)).err(), Some(VirtError::BadHarts(bad)));
+    }
+    let virt = smp_board(&smp_program(), MAX_HARTS, Clock::deterministic(0)).unwrap();
+    let has = |s: &[u8]| virt.fdt().windows(s.len()).any(|w| w == s);
+    assert!(has(b"cpu@7\0") && !has(b"cpu@8\0"));
+}

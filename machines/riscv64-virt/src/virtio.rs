@@ -49,14 +49,15 @@ impl core::fmt::Debug for VirtioDev {
 pub struct Kick {
     pub levels: IrqLevels,
     pub slot: u32,
-    pub exit: ExitRequest,
+    /// Every hart's exit request (whichever runs returns).
+    pub exit: alloc::vec::Vec<ExitRequest>,
 }
 
 impl IrqLine for Kick {
     fn set(&mut self, level: bool) {
         self.levels.set_irq(self.slot, level);
         if level {
-            self.exit.request();
+            self.exit.iter().for_each(ExitRequest::request);
         }
     }
 }
