@@ -87,6 +87,7 @@ isa_tests!(
     rv64i,
     rv64m,
     rv64a,
+    lrsc,
     rv64f,
     rv64d,
     rvc,

@@ -467,3 +467,46 @@ fn hart_counts_and_the_device_tree() {
     let has = |s: &[u8]| virt.fdt().windows(s.len()).any(|w| w == s);
     assert!(has(b"cpu@7\0") && !has(b"cpu@8\0"));
 }
+
+fn lr_d(rd: u32, rs1: u32) -> u32 {
+    (0b00010 << 27) | (rs1 << 15) | (3 << 12) | (rd << 7) | 0x2f
+}
+fn sc_d(rd: u32, rs2: u32, rs1: u32) -> u32 {
+    (0b00011 << 27) | (rs2 << 20) | (rs1 << 15) | (3 << 12) | (rd << 7) | 0x2f
+}
+
+/// Another hart's store between an LR and its SC makes the SC fail (the
+/// rule a single-hart ISA test cannot show): hart 0 reserves, lets hart 1
+/// store to the reserved doubleword, then tries its SC.
+#[test]
+fn another_harts_store_breaks_a_reservation() {
+    const A3: u32 = 13;
+    let mut code = vec![
+        auipc(S0, 1), // 0: s0 = 0x8000_1000
+        addi(A2, 0, 1),
+        bne(A0, 0, 4 * 8), // 2: hart 1 goes to 10
+        lr_d(A0, S0),      // 3
+        sd(S0, A2, 8),     // go
+        ld(T0, S0, 16),    // 5: wait for hart 1's store
+        beq(T0, 0, -4),
+        sc_d(A3, A2, S0), // 7
+        sd(S0, A3, 24),
+        jal(0, 4 * 8),  // 9: to 17
+        ld(T0, S0, 8),  // 10: hart 1 waits for go
+        beq(T0, 0, -4), //
+        addi(T1, 0, 5),
+        sd(S0, T1, 0), // the store
+        sd(S0, A2, 16),
+        WFI, // 15
+        jal(0, -4),
+    ];
+    code.extend(power_off()); // 17
+    code.push(sw(T0, T1, 0));
+    code.push(jal(0, 0));
+    let mut virt = smp_board(&program(&code), 2, Clock::deterministic(0)).unwrap();
+    assert_eq!(run_to_exit(&mut virt, 1000), VirtExit::PowerOff { code: 0 });
+    let mut buf = [0u8; 32];
+    virt.space_mut().dma_read(0x8000_1000, &mut buf).unwrap();
+    let d = |i: usize| u64::from_le_bytes(buf[8 * i..8 * i + 8].try_into().unwrap());
+    assert_eq!((d(0), d(3)), (5, 1), "hart 1's value stays and the SC fails");
+}
