@@ -33,12 +33,28 @@ fn run_isa_jit(name: &str) {
     let src = common::isa_dir().join(format!("{name}.s"));
     let elf = common::build(&tools, &src, &common::out_dir("isa-jit")).unwrap_or_else(|e| panic!("{e}"));
     let image = std::fs::read(&elf).expect("read the image");
-    let (jit, jit_console, jit_insns) = common::run_jit(&image, MAX_INSNS);
+    let (jit, jit_console, stats) = common::run_jit(&image, MAX_INSNS, 4096);
     check_isa(name, &src, jit.clone(), &jit_console);
     let (tci, tci_console) = common::run(&image, MAX_INSNS);
     assert_eq!(jit, tci, "{name}: the JIT and the interpreter disagree");
     assert_eq!(jit_console, tci_console, "{name}: console output under the JIT");
-    assert!(jit_insns > 0, "{name}: nothing ran in generated code");
+    assert!(stats.insns > 0, "{name}: nothing ran in generated code");
+}
+
+/// With room for only a few modules, regions are evicted one at a time as
+/// new ones come (never all at once) and evicted code runs interpreted or
+/// in a later region: the results stay the interpreter's.
+#[test]
+fn a_small_module_cap_evicts_and_changes_nothing() {
+    let Some(tools) = common::tools() else { return };
+    let src = common::isa_dir().join("rv64i.s");
+    let elf = common::build(&tools, &src, &common::out_dir("isa-jit-cap")).unwrap_or_else(|e| panic!("{e}"));
+    let image = std::fs::read(&elf).expect("read the image");
+    let (jit, jit_console, stats) = common::run_jit(&image, MAX_INSNS, 4);
+    let (tci, tci_console) = common::run(&image, MAX_INSNS);
+    assert_eq!((jit, jit_console), (tci, tci_console));
+    assert!(stats.evicted > 0 && stats.live <= 4, "{stats:?}");
+    assert_eq!(stats.installed, stats.evicted + stats.invalidated + stats.live, "{stats:?}");
 }
 
 fn check_isa(

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use wemu_exec::JitStats;
 use wemu_machine_riscv64_spike::{BufferConsole, Exit, RunError, Spike, SpikeConfig};
 
 /// The ISA the tests are assembled for.
@@ -95,9 +96,10 @@ pub fn build(tools: &Tools, src: &Path, out: &Path) -> Result<PathBuf, String> {
 /// how it ended and what it printed.
 /// Runs `image` with the JIT forced on: every block is compiled (into a
 /// region with whatever it is chained to) the first time it runs, at once,
-/// and runs in generated code from then on. Also returns the instructions
-/// retired in generated code.
-pub fn run_jit(image: &[u8], max_insns: u64) -> (Result<Exit, RunError>, String, u64) {
+/// and runs in generated code from then on, with at most `max_modules`
+/// modules alive (the rest evicted by use). Also returns the JIT's
+/// counters.
+pub fn run_jit(image: &[u8], max_insns: u64, max_modules: usize) -> (Result<Exit, RunError>, String, JitStats) {
     use wemu_exec::wemu_wasm_jit::Options;
     use wemu_exec::{Jit, JitConfig, JitSetup};
     use wemu_jit_wasmtime::{Compile, WasmtimeEngine};
@@ -106,13 +108,14 @@ pub fn run_jit(image: &[u8], max_insns: u64) -> (Result<Exit, RunError>, String,
     let engine = WasmtimeEngine::new(Spike::arena_len(&config), Compile::Inline).expect("the wasmtime engine");
     let arena = wemu_jit_wasmtime::arena(&engine);
     let options = Options { shared_memory: engine.shared_memory(), wasm_base: arena.wasm_base() };
-    let jit = Jit::new(Box::new(engine), JitConfig { options, min_member_execs: 0, ..JitConfig::default() });
+    let jit_config = JitConfig { options, min_member_execs: 0, max_live_modules: max_modules, ..JitConfig::default() };
+    let jit = Jit::new(Box::new(engine), jit_config);
     let setup = JitSetup { jit, arena, hot_threshold: 1 };
     let mut spike = Spike::with_jit(config, image, Box::new(console.clone()), None, Some(setup))
         .unwrap_or_else(|e| panic!("cannot build the board: {e}"));
     let r = spike.run(max_insns);
-    let jit_insns = spike.jit_stats().map_or(0, |j| j.insns);
-    (r, String::from_utf8_lossy(&console.take()).into_owned(), jit_insns)
+    let stats = spike.jit_stats().unwrap_or_default();
+    (r, String::from_utf8_lossy(&console.take()).into_owned(), stats)
 }
 
 pub fn run(image: &[u8], max_insns: u64) -> (Result<Exit, RunError>, String) {
