@@ -184,6 +184,8 @@ enum Unit {
     Count,
     Mips,
     Bytes,
+    /// A plain number (modules, milliseconds).
+    Plain,
 }
 
 /// One figure of a row: its samples, one per run.
@@ -320,6 +322,7 @@ fn figures_for(exec: Exec, measure: Measure) -> Vec<Figure> {
                 f.push(Figure::new("insns", "instructions to prompt", Unit::Count));
             }
             f.push(Figure::new("rss", "peak RSS at prompt", Unit::Bytes));
+            f.extend(jit_figures(exec));
             f
         }
         Measure::Workload => {
@@ -328,8 +331,63 @@ fn figures_for(exec: Exec, measure: Measure) -> Vec<Figure> {
                 f.push(Figure::new("mips", "workload guest MIPS", Unit::Mips));
             }
             f.push(Figure::new("rss", "peak RSS", Unit::Bytes));
+            f.extend(jit_figures(exec));
             f
         }
+    }
+}
+
+/// The JIT's own figures (from its `--stats` line), for JIT rows: over the
+/// whole run, boot included.
+fn jit_figures(exec: Exec) -> Vec<Figure> {
+    if exec != Exec::Jit {
+        return Vec::new();
+    }
+    vec![
+        Figure::new("jit_compiled", "JIT modules compiled", Unit::Plain),
+        Figure::new("jit_evicted", "JIT modules evicted", Unit::Plain),
+        Figure::new("jit_compile_s", "JIT compile time (all)", Unit::Seconds),
+        Figure::new("jit_ms_per_module", "JIT compile ms/module", Unit::Plain),
+    ]
+}
+
+/// The JIT's figures in wemu's `--stats` line: `JIT: L regions live (C
+/// compiled, E evicted, ...), ... compile S s (U us/module, ...)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JitFigures {
+    pub compiled: f64,
+    pub evicted: f64,
+    pub compile_s: f64,
+    pub ms_per_module: f64,
+}
+
+pub fn parse_jit_stats(stderr: &str) -> Option<JitFigures> {
+    let line = stderr.lines().rev().find(|l| l.contains("instructions in ") && l.contains("JIT: "))?;
+    // The number just before `word` in `text`.
+    let before = |text: &str, word: &str| -> Option<f64> {
+        let at = text.find(word)?;
+        text[..at].trim_end().rsplit([' ', '(']).next()?.parse().ok()
+    };
+    let jit = &line[line.find("JIT: ")?..];
+    let compile = &jit[jit.find(" compile ")? + " compile ".len()..];
+    Some(JitFigures {
+        compiled: before(jit, " compiled")?,
+        evicted: before(jit, " evicted")?,
+        compile_s: compile.split_whitespace().next()?.parse().ok()?,
+        ms_per_module: before(compile, " us/module")? / 1e3,
+    })
+}
+
+/// Appends a run's JIT figures to `row`.
+fn push_jit(row: &mut Row, jit: Option<JitFigures>) {
+    let Some(j) = jit else { return };
+    for (key, v) in [
+        ("jit_compiled", j.compiled),
+        ("jit_evicted", j.evicted),
+        ("jit_compile_s", j.compile_s),
+        ("jit_ms_per_module", j.ms_per_module),
+    ] {
+        row.figure_mut(key).samples.push(v);
     }
 }
 
@@ -521,15 +579,17 @@ fn measure_once(env: &Env, opts: &Options, row: &mut Row, reference: u64) -> Res
             check_checksum(row, &report, reference);
         }
         (exec, Measure::Boot) => {
-            let (wall, insns, rss) = boot_to_prompt(env, exec)?;
+            let (wall, insns, rss, jit) = boot_to_prompt(env, exec)?;
             push(row, "wall_s", Some(wall.as_secs_f64()));
             if exec.is_wemu() {
                 push(row, "insns", insns.map(|n| n as f64));
             }
             push(row, "rss", rss.map(|b| b as f64));
+            push_jit(row, jit);
         }
         (exec, Measure::Workload) => {
-            let (report, counted, rss) = workload(env, exec, opts.scale)?;
+            let (report, counted, rss, jit) = workload(env, exec, opts.scale)?;
+            push_jit(row, jit);
             let secs = report.time_ns as f64 * 1e-9;
             push(row, "time_s", Some(secs));
             // The guest's own count when it may read instret, else wemu's;
@@ -591,9 +651,15 @@ pub fn parse_stats_insns(stderr: &str) -> Option<u64> {
     })
 }
 
+/// A boot's wall time to the prompt, instructions (wemu), peak RSS, JIT
+/// figures.
+type BootRun = (Duration, Option<u64>, Option<u64>, Option<JitFigures>);
+/// A workload run's report, instructions (wemu), peak RSS, JIT figures.
+type WorkloadRun = (Report, Option<u64>, Option<u64>, Option<JitFigures>);
+
 /// Boots the stock initramfs to the prompt: wall time, instructions (wemu),
-/// peak RSS.
-fn boot_to_prompt(env: &Env, exec: Exec) -> Result<(Duration, Option<u64>, Option<u64>), String> {
+/// peak RSS, JIT figures.
+fn boot_to_prompt(env: &Env, exec: Exec) -> Result<BootRun, String> {
     let mut cmd = emulator(env, exec, &env.built.initramfs, APPEND);
     let mut m = Measured::spawn(exec.key(), &mut cmd)?;
     let wall = m.wait_for(PROMPT, BOOT_TIMEOUT)?;
@@ -604,10 +670,10 @@ fn boot_to_prompt(env: &Env, exec: Exec) -> Result<(Duration, Option<u64>, Optio
         m.send(b"\x01x")?;
         m.wait_success(Duration::from_secs(30))?;
         let insns = parse_stats_insns(&m.stderr_text());
-        Ok((wall, insns, rss))
+        Ok((wall, insns, rss, parse_jit_stats(&m.stderr_text())))
     } else {
         m.kill();
-        Ok((wall, None, rss))
+        Ok((wall, None, rss, None))
     }
 }
 
@@ -621,7 +687,7 @@ pub fn parse_status_insns(text: &str) -> Option<u64> {
 /// Boots the bench initramfs, which runs the workload and powers off: the
 /// workload's report, the instructions wemu ran from its start to the
 /// power-off (None for QEMU), and the peak RSS.
-fn workload(env: &Env, exec: Exec, scale: u32) -> Result<(Report, Option<u64>, Option<u64>), String> {
+fn workload(env: &Env, exec: Exec, scale: u32) -> Result<WorkloadRun, String> {
     let append = format!("{APPEND} wemu_bench={scale}");
     let mut cmd = emulator(env, exec, &env.built.bench_initramfs, &append);
     let mut m = Measured::spawn(exec.key(), &mut cmd)?;
@@ -645,7 +711,7 @@ fn workload(env: &Env, exec: Exec, scale: u32) -> Result<(Report, Option<u64>, O
         (Some(a), Some(b)) if b > a => Some(b - a),
         _ => None,
     };
-    Ok((report, insns, m.peak_rss()))
+    Ok((report, insns, m.peak_rss(), parse_jit_stats(&m.stderr_text())))
 }
 
 /// Runs the host build.
@@ -702,6 +768,8 @@ fn fmt_value(unit: Unit, v: f64) -> String {
         Unit::Count => format!("{:.1} M", v / 1e6),
         Unit::Mips => format!("{v:.0}"),
         Unit::Bytes => format!("{:.0} MiB", v / (1024.0 * 1024.0)),
+        Unit::Plain if v >= 100.0 => format!("{v:.0}"),
+        Unit::Plain => format!("{v:.2}"),
     }
 }
 
@@ -812,7 +880,7 @@ fn to_json(rows: &[Row], env: &Env, opts: &Options, reference: &Report, header: 
         json!({
             "key": f.key,
             "label": f.label,
-            "unit": match f.unit { Unit::Seconds => "s", Unit::Count => "instructions", Unit::Mips => "MIPS", Unit::Bytes => "bytes" },
+            "unit": match f.unit { Unit::Seconds => "s", Unit::Count => "instructions", Unit::Mips => "MIPS", Unit::Bytes => "bytes", Unit::Plain => "number" },
             "samples": f.samples,
             "median": f.median(),
             "min": f.min(),
@@ -887,6 +955,17 @@ mod tests {
     }
 
     #[test]
+    fn parses_the_jit_stats_line() {
+        let err = "wemu: 2322295698 instructions in 27.724 s (83.8 MIPS), JIT: 1003 regions live (1063 compiled, \
+                   2 evicted, 60 invalidated, 0 declined), 90.3% of instructions, compile 11.76 s (11067 us/module, \
+                   2477 KiB Wasm)\n";
+        let j = parse_jit_stats(err).unwrap();
+        assert_eq!((j.compiled, j.evicted, j.compile_s), (1063.0, 2.0, 11.76));
+        assert!((j.ms_per_module - 11.067).abs() < 1e-9);
+        assert_eq!(parse_jit_stats("wemu: 5 instructions in 1.0 s (0.0 MIPS)\n"), None);
+    }
+
+    #[test]
     fn statistics() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
@@ -916,6 +995,7 @@ mod tests {
     #[test]
     fn formatting() {
         assert_eq!(fmt_value(Unit::Seconds, 0.1234), "0.123 s");
+        assert_eq!(fmt_value(Unit::Plain, 817.0), "817");
         assert_eq!(fmt_value(Unit::Seconds, 20.456), "20.46 s");
         assert_eq!(fmt_value(Unit::Count, 1.5e9), "1.500 G");
         assert_eq!(fmt_value(Unit::Bytes, 300.0 * 1024.0 * 1024.0), "300 MiB");
