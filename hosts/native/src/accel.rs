@@ -1,6 +1,7 @@
 //! `--accel tci|jit` and `--jit-threshold N`: how guest code runs. `tci`
-//! is the interpreter alone; `jit` also compiles regions of hot blocks to
-//! Wasm and runs them with wasmtime (the `jit` feature, on by default).
+//! is the interpreter alone; `jit` (the default for riscv64-virt when built
+//! with the `jit` feature, which is on by default) also compiles regions of
+//! hot blocks to Wasm and runs them with wasmtime.
 
 /// How guest code runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +18,12 @@ pub enum Accel {
 pub const DEFAULT_THRESHOLD: u32 = 10_000;
 
 impl Accel {
+    /// What a board runs with when `--accel` is not given: the JIT when
+    /// this wemu has it.
+    pub fn default_for_boards() -> Accel {
+        if cfg!(feature = "jit") { Accel::Jit { threshold: DEFAULT_THRESHOLD } } else { Accel::Tci }
+    }
+
     /// Parses `--accel`'s value.
     pub fn parse(v: &str) -> Result<Accel, String> {
         match v {

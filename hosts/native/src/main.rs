@@ -33,8 +33,9 @@ options:
   -m SIZE            RAM in MiB (default 128; or 1G)
   -d ITEMS           trace to stderr: in_asm, op, op_opt, exec, int, mmio, tlb (comma list)
   --stats            print the instruction count and speed at exit
-  --accel tci|jit    run guest code in the interpreter alone (default), or also compile
-                     hot regions to Wasm and run them with wasmtime
+  --accel tci|jit    run guest code in the interpreter alone, or also compile hot regions
+                     to Wasm and run them with wasmtime (default: jit on riscv64-virt,
+                     tci on riscv64-spike)
   --jit-threshold N  executions after which a block is hot (default 10000; 1 compiles
                      every block at its first run)
 

@@ -194,7 +194,7 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
         drives: Vec::new(),
         virtio_rng: false,
         trace: Categories::NONE,
-        accel: Accel::Tci,
+        accel: Accel::default_for_boards(),
     };
     let mut threshold = None;
     let value = |p: &mut lexopt::Parser| -> Result<String, String> {
