@@ -278,6 +278,82 @@ struct Env {
     /// `qemu-system-riscv64 --version`'s first line, if it runs.
     qemu: Result<String, String>,
     built: Built,
+    /// The browser host's site, served on loopback (for the node and
+    /// Chromium rows), or why it is not available.
+    web: Result<WebEnv, String>,
+}
+
+/// The browser host, built and served for the node and Chromium rows.
+struct WebEnv {
+    site: PathBuf,
+    url: String,
+}
+
+/// Builds `hosts/web` (with the bench initramfs in its site) and serves it
+/// on a loopback port for the rest of the process.
+fn web_env() -> Result<WebEnv, String> {
+    if !root().join("hosts/web").is_dir() {
+        return Err("no browser host (hosts/web)".into());
+    }
+    crate::web::setup()?;
+    let site = crate::web::default_site();
+    crate::web::build_site(&site)?;
+    let server = crate::web_server::Server::bind(&site, 0)?;
+    let url = format!("http://127.0.0.1:{}/", server.port());
+    std::thread::spawn(move || server.run_forever());
+    Ok(WebEnv { site, url })
+}
+
+/// Runs a test script of `tests/web` with node; its standard output.
+fn web_script(script: &str, args: &[&std::ffi::OsStr]) -> Result<String, String> {
+    let out = Command::new("node")
+        .arg(root().join("tests/web").join(script))
+        .args(args)
+        .env("WEMU_WEB_DIR", crate::web::web_dir())
+        .output()
+        .map_err(|e| format!("node {script}: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("node {script} failed ({}): {}", out.status, err.lines().last().unwrap_or("")));
+    }
+    Ok(text)
+}
+
+/// The number just after `prefix` in `text`.
+fn number_after(text: &str, prefix: &str) -> Option<f64> {
+    let at = text.find(prefix)? + prefix.len();
+    let rest = &text[at..];
+    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+/// A boot in the browser host: node runs the wasm build headless, Chromium
+/// opens the page; wall time to the prompt and instructions.
+fn web_boot(env: &Env, exec: Exec) -> Result<(f64, Option<f64>), String> {
+    let web = env.web.as_ref().map_err(Clone::clone)?;
+    let shot = target_dir().join("bench/chromium-boot.png");
+    let out = match exec {
+        Exec::Node => web_script("node_boot.mjs", &[web.site.as_os_str()])?,
+        _ => web_script("chromium_boot.mjs", &[web.url.as_ref(), "jit".as_ref(), shot.as_os_str()])?,
+    };
+    let (wall_prefix, insns_prefix) = match exec {
+        Exec::Node => ("shell after ", " s, "),
+        _ => ("page load to shell prompt ", " s), "),
+    };
+    let wall = number_after(&out, wall_prefix).ok_or_else(|| format!("no boot time in: {out}"))?;
+    let insns = out.find(insns_prefix).and_then(|i| number_after(&out[i..], insns_prefix)).map(|g| g * 1e9);
+    Ok((wall, insns))
+}
+
+/// The workload in Chromium: the page boots the bench initramfs.
+fn web_workload(env: &Env, scale: u32) -> Result<(Report, Option<u64>), String> {
+    let web = env.web.as_ref().map_err(Clone::clone)?;
+    let scale = scale.to_string();
+    let out = web_script("chromium_bench.mjs", &[web.url.as_ref(), "jit".as_ref(), scale.as_ref()])?;
+    let report = bench_workload::parse_report(&out)?;
+    let insns = number_after(&out, &format!("scale {scale}): ")).map(|m| (m * 1e6) as u64);
+    Ok((report, insns))
 }
 
 fn exec_label(exec: Exec, env: &Env) -> String {
@@ -300,10 +376,7 @@ fn unavailable(exec: Exec, env: &Env) -> Option<String> {
         Exec::Tci | Exec::Native => None,
         Exec::Jit if env.wemu_has_accel => None,
         Exec::Jit => Some("this wemu has no --accel option (the native Wasm JIT is not in yet)".into()),
-        Exec::Node | Exec::Chromium if !root().join("hosts/web").is_dir() => {
-            Some("no browser host yet (hosts/web); the bench will drive it once it exists".into())
-        }
-        Exec::Node | Exec::Chromium => Some("hosts/web exists but the bench does not drive it yet".into()),
+        Exec::Node | Exec::Chromium => env.web.as_ref().err().cloned(),
         Exec::Qemu => env.qemu.as_ref().err().cloned(),
     }
 }
@@ -451,7 +524,18 @@ fn run_suite(opts: &Options) -> Result<(), String> {
     };
     eprintln!("==> build the bench workload (host and riscv64) and the bench initramfs");
     let built = bench_workload::build()?;
-    let env = Env { wemu, wemu_has_accel, qemu, built };
+    // The browser host, when a node or Chromium row is selected.
+    let wants_web = [Exec::Node, Exec::Chromium]
+        .iter()
+        .any(|e| ["boot", "workload"].iter().any(|m| opts.selects(&format!("{}/{m}", e.key()))));
+    let web = match wants_web {
+        true => {
+            eprintln!("==> build and serve the browser host (hosts/web)");
+            web_env()
+        }
+        false => Err("not selected".into()),
+    };
+    let env = Env { wemu, wemu_has_accel, qemu, built, web };
 
     // The host build's checksum is the reference every guest run must match.
     let reference = run_native(&env, opts.scale)?.0;
@@ -475,7 +559,9 @@ fn run_suite(opts: &Options) -> Result<(), String> {
             if !opts.selects(&row.id()) {
                 continue;
             }
-            if let Some(why) = unavailable(exec, &env) {
+            let no_driver = (exec == Exec::Node && measure == Measure::Workload)
+                .then(|| "no node driver for the workload yet (tests/web has the Chromium one)".to_string());
+            if let Some(why) = unavailable(exec, &env).or(no_driver) {
                 row.status = Status::NotAvailable(why);
                 rows.push(row);
                 continue;
@@ -576,6 +662,19 @@ fn measure_once(env: &Env, opts: &Options, row: &mut Row, reference: u64) -> Res
             let (report, rss) = run_native(env, opts.scale)?;
             push(row, "time_s", Some(report.time_ns as f64 * 1e-9));
             push(row, "rss", rss.map(|b| b as f64));
+            check_checksum(row, &report, reference);
+        }
+        (Exec::Node | Exec::Chromium, Measure::Boot) => {
+            let (wall, insns) = web_boot(env, row.exec)?;
+            push(row, "wall_s", Some(wall));
+            push(row, "insns", insns);
+        }
+        (Exec::Chromium, Measure::Workload) => {
+            let (report, counted) = web_workload(env, opts.scale)?;
+            push(row, "time_s", Some(report.time_ns as f64 * 1e-9));
+            if let Some(n) = counted {
+                row.instret.push(n);
+            }
             check_checksum(row, &report, reference);
         }
         (exec, Measure::Boot) => {
@@ -961,6 +1060,16 @@ mod tests {
     }
 
     #[test]
+    fn reads_numbers_out_of_the_web_tests_lines() {
+        let out = "chromium e2e (jit): page load to shell prompt 17.3 s (page's own clock 16.9 s), 2.10 G instructions";
+        assert_eq!(number_after(out, "page load to shell prompt "), Some(17.3));
+        assert_eq!(out.find(" s),").and_then(|i| number_after(&out[i..], " s), ")), Some(2.10));
+        let node = "node e2e: shell after 24.1 s, 1.95 G instructions (80 MIPS)";
+        assert_eq!(number_after(node, "shell after "), Some(24.1));
+        assert_eq!(number_after(node, "x"), None);
+    }
+
+    #[test]
     fn parses_the_jit_stats_line() {
         let err = "wemu: 2322295698 instructions in 27.724 s (83.8 MIPS), JIT: 1003 regions live (1063 compiled, \
                    2 evicted, 60 invalidated, 0 declined), 90.3% of instructions, compile 11.76 s (11067 us/module, \
@@ -1023,6 +1132,7 @@ mod tests {
                 initramfs: p.clone(),
                 bench_initramfs: p,
             },
+            web: Err("not selected".into()),
         };
         let row = |exec, measure, times: &[f64], insns: &[u64]| {
             let mut r = Row {

@@ -24,7 +24,7 @@ use crate::{cargo, ensure_target, root, run_cmd, succeeds, target_dir};
 const WASM_BINDGEN: &str = "0.2.130";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Where Debian installs Chromium (FACTS.md).
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 /// The images the page boots (from `cargo xtask images`).
 const IMAGES: &[&str] = &["manifest.json", "Image", "fw_dynamic.bin", "initramfs.cpio.gz"];
 
@@ -39,7 +39,7 @@ pub const USAGE: &str = "  web-demo [--port N] [--out DIR]
                        --measure also times page load to prompt with the JIT on and off
 ";
 
-fn web_dir() -> PathBuf {
+pub(crate) fn web_dir() -> PathBuf {
     root().join("hosts/web")
 }
 
@@ -53,7 +53,7 @@ fn wasm_bindgen_bin() -> PathBuf {
 
 /// The wasm32 target, the wasm-bindgen CLI, the page's npm packages, the
 /// guest images.
-fn setup() -> Result<(), String> {
+pub(crate) fn setup() -> Result<(), String> {
     ensure_target(WASM_TARGET)?;
     let version = Command::new(wasm_bindgen_bin())
         .arg("--version")
@@ -92,7 +92,7 @@ fn modified(p: &Path) -> Option<std::time::SystemTime> {
 }
 
 /// Builds hosts/web and writes the static site to `site`.
-fn build_site(site: &Path) -> Result<(), String> {
+pub(crate) fn build_site(site: &Path) -> Result<(), String> {
     let mut c = cargo(None);
     c.args(["build", "--release", "-p", "wemu-web", "--target", WASM_TARGET]);
     // The JIT installs generated modules in the function table, which
@@ -165,7 +165,7 @@ fn copy(from: &Path, to: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn default_site() -> PathBuf {
+pub(crate) fn default_site() -> PathBuf {
     target_dir().join("web/site")
 }
 
