@@ -108,6 +108,26 @@ pub struct JitSetup {
     pub hot_threshold: u32,
 }
 
+impl JitSetup {
+    /// What a machine needing `need` bytes of arena is built from: the
+    /// setup's arena (if large enough) and its tier with the hot threshold,
+    /// or, without a setup, an owned arena and no tier.
+    pub fn arena_and_tier(
+        setup: Option<JitSetup>,
+        need: u64,
+    ) -> Result<(wemu_softmmu::Arena, Option<(Jit, u32)>), wemu_softmmu::ArenaError> {
+        match setup {
+            Some(JitSetup { arena, jit, hot_threshold }) => {
+                if arena.len() < need {
+                    return Err(wemu_softmmu::ArenaError::Full { requested: need, available: arena.len() });
+                }
+                Ok((arena, Some((jit, hot_threshold))))
+            }
+            None => Ok((wemu_softmmu::Arena::new(need)?, None)),
+        }
+    }
+}
+
 /// A compiled region.
 #[derive(Debug)]
 pub(crate) struct Region {

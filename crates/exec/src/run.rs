@@ -352,7 +352,9 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
     /// the members it completed and turns the exit of the last one into
     /// the next step, as for a block.
     fn run_region(&mut self, region: u32, member: u32) -> Flow {
-        use wemu_wasm_jit::abi::*;
+        use wemu_wasm_jit::abi::{
+            CTX_EXIT_REQUEST, CTX_LIMIT, CTX_RETIRED, CTX_STATE, CTX_TLB, RunOutcome, read_outcome,
+        };
         let Some((module, entry_id)) = self.cache.jit_mut().and_then(|j| j.enter(region, member)) else {
             return Flow::Next(Next::Lookup);
         };
@@ -383,10 +385,6 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         let arena = self.space.arena();
         let r32 = |off: u32| arena.read(ctx + u64::from(off), MemSize::B4).unwrap_or(0) as u32;
         let r64 = |off: u32| arena.read(ctx + u64::from(off), MemSize::B8).unwrap_or(0);
-        let retired = r64(CTX_RETIRED);
-        self.executed += retired;
-        self.stats.insns += retired;
-        self.timers.clock().retire(retired.saturating_sub(synced));
         let kind = match result {
             Ok(k) => k,
             Err(error) => {
@@ -394,25 +392,16 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
                 return Flow::Exit(RunExit::Error(ExecError::Jit { pc, error }));
             }
         };
-        let (a, code, insns) = (r32(CTX_EXIT_A), r32(CTX_EXIT_CODE), r32(CTX_EXIT_INSNS));
-        let (pc, insn_pc, addr) = (r64(CTX_EXIT_PC), r64(CTX_EXIT_INSN_PC), r64(CTX_EXIT_ADDR));
-        let exit_member = r32(CTX_EXIT_MEMBER);
-        let kind = match kind {
-            EXIT_GOTO_TB => ExitKind::GotoTb { slot: a as u8, pc },
-            EXIT_LOOKUP_TB => ExitKind::LookupTb,
-            EXIT_STATUS => ExitKind::Status(a),
-            EXIT_MEM_FAULT => ExitKind::MemFault { addr, code, write: a != 0 },
-            EXIT_MISALIGNED => ExitKind::Misaligned { addr, write: a != 0 },
-            EXIT_HELPER_FAULT => ExitKind::HelperFault { helper: a, code },
-            _ => ExitKind::BadBlock,
-        };
+        let RunOutcome { member: exit_member, exit, retired } = read_outcome(kind, r32, r64);
+        self.executed += retired;
+        self.stats.insns += retired;
+        self.timers.clock().retire(retired.saturating_sub(synced));
         // The member the exit belongs to: the region may have been dropped
         // by a helper's doing (never, today), so look it up again.
         let from = self.cache.jit_mut().and_then(|j| j.member(region, exit_member));
         let block_pc = from.and_then(|id| self.cache.get(id)).map_or(0, |e| e.key.pc);
-        let exit = Exit { kind, insn_pc, insns };
         // Counted as `after_block` retires them.
-        let last = if kind.is_fault() { insns.saturating_sub(1) } else { insns };
+        let last = if exit.kind.is_fault() { exit.insns.saturating_sub(1) } else { exit.insns };
         let in_region = retired + u64::from(last);
         self.stats.jit_runs += 1;
         self.stats.jit_insns += in_region;

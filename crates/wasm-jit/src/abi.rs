@@ -69,6 +69,7 @@
 //! every exit and before each helper that reads state, reloaded after each
 //! helper that writes it.
 
+use wemu_ir::runtime::{Exit, ExitKind};
 use wemu_ir::{Endian, MemOp, MemSize, RmwOp};
 
 /// The module name of every import.
@@ -157,4 +158,39 @@ pub fn encode_memop_rmw(m: MemOp, op: RmwOp) -> u32 {
 pub fn decode_memop_rmw(v: u32) -> Option<(MemOp, RmwOp)> {
     let op = *RmwOp::ALL.get(((v >> 16) & 0xff) as usize)?;
     Some((decode_memop(v), op))
+}
+
+/// What a run left in the context block: the exit of the member it ended
+/// in, and the instructions of the members it completed before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// The member the exit happened in ([`CTX_EXIT_MEMBER`]).
+    pub member: u32,
+    /// The exit, as the interpreter would report it for that member; an
+    /// unknown kind is [`ExitKind::BadBlock`].
+    pub exit: Exit,
+    /// [`CTX_RETIRED`].
+    pub retired: u64,
+}
+
+/// Reads a run's outcome from the context block through `r32`/`r64`
+/// (which read the u32/u64 at an offset into the block); `kind` is what
+/// `run` returned.
+pub fn read_outcome(kind: u32, r32: impl Fn(u32) -> u32, r64: impl Fn(u32) -> u64) -> RunOutcome {
+    let (a, code) = (r32(CTX_EXIT_A), r32(CTX_EXIT_CODE));
+    let (pc, addr) = (r64(CTX_EXIT_PC), r64(CTX_EXIT_ADDR));
+    let kind = match kind {
+        EXIT_GOTO_TB => ExitKind::GotoTb { slot: a as u8, pc },
+        EXIT_LOOKUP_TB => ExitKind::LookupTb,
+        EXIT_STATUS => ExitKind::Status(a),
+        EXIT_MEM_FAULT => ExitKind::MemFault { addr, code, write: a != 0 },
+        EXIT_MISALIGNED => ExitKind::Misaligned { addr, write: a != 0 },
+        EXIT_HELPER_FAULT => ExitKind::HelperFault { helper: a, code },
+        _ => ExitKind::BadBlock,
+    };
+    RunOutcome {
+        member: r32(CTX_EXIT_MEMBER),
+        exit: Exit { kind, insn_pc: r64(CTX_EXIT_INSN_PC), insns: r32(CTX_EXIT_INSNS) },
+        retired: r64(CTX_RETIRED),
+    }
 }

@@ -11,135 +11,19 @@
 //! `cargo xtask test` runs); without either it passes with a loud
 //! message saying it did not run.
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::io::Write;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Guest, can_boot, images_dir};
 
 /// The most the boot may take to reach the prompt (about 30 s on a
 /// 2-core machine with nothing else running).
 const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
 /// The most a command may take to answer.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn images_dir() -> PathBuf {
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/wemu/target"),
-    };
-    target.join("images/riscv64")
-}
-
-/// A running `wemu` whose console output collects in a buffer.
-struct Guest {
-    child: Child,
-    stdin: ChildStdin,
-    output: Arc<Mutex<Vec<u8>>>,
-    /// How much of the output earlier waits consumed.
-    seen: usize,
-    start: Instant,
-}
-
-impl Guest {
-    fn boot(args: &[&str]) -> Guest {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wemu"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start wemu");
-        let stdin = child.stdin.take().unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let out = output.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                out.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
-        Guest { child, stdin, output, seen: 0, start: Instant::now() }
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
-    }
-
-    /// Waits until `needle` appears in the output after what earlier waits
-    /// consumed; consumes up to its end.
-    fn wait_for(&mut self, needle: &str, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let found = {
-                let out = self.output.lock().unwrap();
-                let rest = &out[self.seen.min(out.len())..];
-                rest.windows(needle.len()).position(|w| w == needle.as_bytes()).map(|i| self.seen + i + needle.len())
-            };
-            if let Some(end) = found {
-                self.seen = end;
-                eprintln!("boot_linux: `{}` after {:.1} s", needle.escape_debug(), self.start.elapsed().as_secs_f64());
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("wemu exited ({status}) before `{needle}`; output:\n{}", self.text());
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("no `{needle}` within {timeout:?}; output:\n{}", self.text());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn type_line(&mut self, line: &str) {
-        self.stdin.write_all(line.as_bytes()).unwrap();
-        self.stdin.write_all(b"\n").unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("wemu did not exit within {timeout:?}; output:\n{}", self.text());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Guest {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Whether the test can run; says loudly why not.
-fn can_boot() -> bool {
-    if cfg!(debug_assertions) {
-        eprintln!(
-            "\n*** boot_linux: SKIPPED: a debug build is too slow to boot Linux; run \
-             `cargo test --release -p wemu-native --test boot_linux` (cargo xtask test does) ***\n"
-        );
-        return false;
-    }
-    let dir = images_dir();
-    if !["Image", "initramfs.cpio.gz", "fw_dynamic.bin"].iter().all(|f| dir.join(f).is_file()) {
-        eprintln!("\n*** boot_linux: SKIPPED: no images in {}; run `cargo xtask images` ***\n", dir.display());
-        return false;
-    }
-    true
-}
 
 /// Boots the cached images with `accel`, runs commands at the prompt and
 /// powers off.

@@ -12,11 +12,14 @@
 //! either, or without the cross compiler for the stress part, it passes
 //! with a loud message saying what it did not run.
 
-use std::io::{Read, Write};
+mod common;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Guest, can_boot, images_dir};
 
 /// The most the boot may take to reach the prompt (several harts share
 /// one host thread, on a loaded 2-core machine).
@@ -26,134 +29,6 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(600);
 /// The stress program's threads and iterations per thread.
 const STRESS_THREADS: u32 = 4;
 const STRESS_ITERATIONS: u32 = 20_000;
-
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/wemu/target"),
-    }
-}
-
-fn images_dir() -> PathBuf {
-    target_dir().join("images/riscv64")
-}
-
-/// A running `wemu` whose console output collects in a buffer.
-struct Guest {
-    child: Child,
-    stdin: ChildStdin,
-    output: Arc<Mutex<Vec<u8>>>,
-    seen: usize,
-    start: Instant,
-}
-
-impl Guest {
-    fn boot(args: &[&str]) -> Guest {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wemu"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start wemu");
-        let stdin = child.stdin.take().unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let out = output.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                out.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
-        Guest { child, stdin, output, seen: 0, start: Instant::now() }
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
-    }
-
-    /// Waits until `needle` appears after what earlier waits consumed;
-    /// consumes up to its end. Fails at once if `fail` appears first.
-    fn wait_for_unless(&mut self, needle: &str, fail: Option<&str>, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let (found, failed) = {
-                let out = self.output.lock().unwrap();
-                let rest = &out[self.seen.min(out.len())..];
-                let find = |n: &str| rest.windows(n.len()).position(|w| w == n.as_bytes());
-                (find(needle).map(|i| self.seen + i + needle.len()), fail.and_then(find).is_some())
-            };
-            if failed {
-                panic!("`{}` before `{needle}`; output:\n{}", fail.unwrap_or_default(), self.text());
-            }
-            if let Some(end) = found {
-                self.seen = end;
-                eprintln!("smp_linux: `{}` after {:.1} s", needle.escape_debug(), self.start.elapsed().as_secs_f64());
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("wemu exited ({status}) before `{needle}`; output:\n{}", self.text());
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("no `{needle}` within {timeout:?}; output:\n{}", self.text());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_for(&mut self, needle: &str, timeout: Duration) {
-        self.wait_for_unless(needle, None, timeout)
-    }
-
-    fn type_line(&mut self, line: &str) {
-        self.stdin.write_all(line.as_bytes()).unwrap();
-        self.stdin.write_all(b"\n").unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("wemu did not exit within {timeout:?}; output:\n{}", self.text());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Guest {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Whether the test can run; says loudly why not.
-fn can_boot() -> bool {
-    if cfg!(debug_assertions) {
-        eprintln!(
-            "\n*** smp_linux: SKIPPED: a debug build is too slow to boot Linux; run \
-             `cargo test --release -p wemu-native --test smp_linux` ***\n"
-        );
-        return false;
-    }
-    let dir = images_dir();
-    if !["Image", "initramfs.cpio.gz", "fw_dynamic.bin"].iter().all(|f| dir.join(f).is_file()) {
-        eprintln!("\n*** smp_linux: SKIPPED: no images in {}; run `cargo xtask images` ***\n", dir.display());
-        return false;
-    }
-    true
-}
 
 /// A newc (`070701`) cpio archive of regular files `(name, mode, data)`,
 /// with its trailer.

@@ -36,7 +36,7 @@ use core::fmt;
 use wemu_exec::{Clock, ExecError, JitSetup, Machine, RunExit, TbCache, TbCacheConfig, TimerId, TimerQueue, Vcpu};
 use wemu_guest_riscv64::state::{self, State};
 use wemu_guest_riscv64::{Mmu, Riscv64Cpu, Riscv64Helpers, Timebase};
-use wemu_softmmu::{AddressSpace, Arena, ArenaError, MapError, PAGE_MASK, PAGE_SIZE};
+use wemu_softmmu::{AddressSpace, ArenaError, MapError, PAGE_MASK, PAGE_SIZE};
 
 pub use clint::Clint;
 pub use elf::{ElfError, ElfImage};
@@ -217,17 +217,7 @@ impl Spike {
             return Err(SpikeError::UnalignedTohost(t));
         }
         let ram_end = RAM_BASE + ram_size;
-        let need = Spike::arena_len(&config);
-        let (arena, jit) = match jit {
-            Some(JitSetup { arena, jit, hot_threshold }) => {
-                if arena.len() < need {
-                    let available = arena.len();
-                    return Err(SpikeError::Arena(ArenaError::Full { requested: need, available }));
-                }
-                (arena, Some((jit, hot_threshold)))
-            }
-            None => (Arena::new(need).map_err(SpikeError::Arena)?, None),
-        };
+        let (arena, jit) = JitSetup::arena_and_tier(jit, Spike::arena_len(&config)).map_err(SpikeError::Arena)?;
         let mut space = AddressSpace::new(arena);
 
         // The clock, the timers, the hart.

@@ -73,7 +73,7 @@ use wemu_exec::{
 };
 use wemu_guest_riscv64::state::State;
 use wemu_guest_riscv64::{Riscv64Cpu, Timebase};
-use wemu_softmmu::{AddressSpace, Arena, ArenaError, MapError};
+use wemu_softmmu::{AddressSpace, ArenaError, MapError};
 
 use board::{ACLINT_LINES, Board, DevClock, HartLines, LINES_PER_HART, PLIC_LINES, PlicSource, Shared, TimerDevice};
 pub use boot::{ImageHeader, Layout};
@@ -360,17 +360,7 @@ impl Virt {
         }
 
         // Memory, the hart.
-        let need = Virt::arena_len(config);
-        let (arena, jit) = match jit {
-            Some(JitSetup { arena, jit, hot_threshold }) => {
-                if arena.len() < need {
-                    let available = arena.len();
-                    return Err(VirtError::Arena(ArenaError::Full { requested: need, available }));
-                }
-                (arena, Some((jit, hot_threshold)))
-            }
-            None => (Arena::new(need).map_err(VirtError::Arena)?, None),
-        };
+        let (arena, jit) = JitSetup::arena_and_tier(jit, Virt::arena_len(config)).map_err(VirtError::Arena)?;
         let mut space = AddressSpace::new(arena);
         let mut timers = TimerQueue::new(clock.clone());
         let mut vcpus = Vec::new();

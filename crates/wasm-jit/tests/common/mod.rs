@@ -357,20 +357,8 @@ impl Rig {
         let r32 = |off: u32| arena.read(ctx + u64::from(off), MemSize::B4).unwrap() as u32;
         let r64 = |off: u32| arena.read(ctx + u64::from(off), MemSize::B8).unwrap();
         assert_eq!(r32(CTX_EXIT_KIND), kind);
-        let (a, code) = (r32(CTX_EXIT_A), r32(CTX_EXIT_CODE));
-        let (pc, addr) = (r64(CTX_EXIT_PC), r64(CTX_EXIT_ADDR));
-        let kind = match kind {
-            EXIT_GOTO_TB => ExitKind::GotoTb { slot: a as u8, pc },
-            EXIT_LOOKUP_TB => ExitKind::LookupTb,
-            EXIT_STATUS => ExitKind::Status(a),
-            EXIT_MEM_FAULT => ExitKind::MemFault { addr, code, write: a != 0 },
-            EXIT_MISALIGNED => ExitKind::Misaligned { addr, write: a != 0 },
-            EXIT_HELPER_FAULT => ExitKind::HelperFault { helper: a, code },
-            k => panic!("exit kind {k}"),
-        };
-        let exit = Exit { kind, insn_pc: r64(CTX_EXIT_INSN_PC), insns: r32(CTX_EXIT_INSNS) };
-        let member = r32(CTX_EXIT_MEMBER);
-        let retired = r64(CTX_RETIRED);
+        let RunOutcome { member, exit, retired } = read_outcome(kind, r32, r64);
+        assert!(!matches!(exit.kind, ExitKind::BadBlock), "exit kind {kind}");
         let (state, ram) = self.snapshot();
         Outcome { member, exit, retired, state, ram, calls: helpers.fuzz.log }
     }
