@@ -346,11 +346,15 @@ fn web_boot(env: &Env, exec: Exec) -> Result<(f64, Option<f64>), String> {
     Ok((wall, insns))
 }
 
-/// The workload in Chromium: the page boots the bench initramfs.
-fn web_workload(env: &Env, scale: u32) -> Result<(Report, Option<u64>), String> {
+/// The workload in the browser host: node runs the wasm build, or the
+/// page in Chromium boots the bench initramfs.
+fn web_workload(env: &Env, exec: Exec, scale: u32) -> Result<(Report, Option<u64>), String> {
     let web = env.web.as_ref().map_err(Clone::clone)?;
     let scale = scale.to_string();
-    let out = web_script("chromium_bench.mjs", &[web.url.as_ref(), "jit".as_ref(), scale.as_ref()])?;
+    let out = match exec {
+        Exec::Node => web_script("node_bench.mjs", &[web.site.as_os_str(), scale.as_ref()])?,
+        _ => web_script("chromium_bench.mjs", &[web.url.as_ref(), "jit".as_ref(), scale.as_ref()])?,
+    };
     let report = bench_workload::parse_report(&out)?;
     let insns = number_after(&out, &format!("scale {scale}): ")).map(|m| (m * 1e6) as u64);
     Ok((report, insns))
@@ -559,9 +563,7 @@ fn run_suite(opts: &Options) -> Result<(), String> {
             if !opts.selects(&row.id()) {
                 continue;
             }
-            let no_driver = (exec == Exec::Node && measure == Measure::Workload)
-                .then(|| "no node driver for the workload yet (tests/web has the Chromium one)".to_string());
-            if let Some(why) = unavailable(exec, &env).or(no_driver) {
+            if let Some(why) = unavailable(exec, &env) {
                 row.status = Status::NotAvailable(why);
                 rows.push(row);
                 continue;
@@ -669,8 +671,8 @@ fn measure_once(env: &Env, opts: &Options, row: &mut Row, reference: u64) -> Res
             push(row, "wall_s", Some(wall));
             push(row, "insns", insns);
         }
-        (Exec::Chromium, Measure::Workload) => {
-            let (report, counted) = web_workload(env, opts.scale)?;
+        (Exec::Node | Exec::Chromium, Measure::Workload) => {
+            let (report, counted) = web_workload(env, row.exec, opts.scale)?;
             push(row, "time_s", Some(report.time_ns as f64 * 1e-9));
             if let Some(n) = counted {
                 row.instret.push(n);
