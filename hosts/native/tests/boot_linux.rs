@@ -13,11 +13,10 @@
 
 mod common;
 
-use std::io::Write;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Guest, can_boot, images_dir};
+use common::{Guest, assert_same_console, can_boot, console_to_prompt, images_dir};
 
 /// The most the boot may take to reach the prompt (about 30 s on a
 /// 2-core machine with nothing else running).
@@ -65,15 +64,8 @@ fn debian_linux_boots_with_the_jit() {
 
 /// The console output of a deterministic boot up to the first prompt.
 fn deterministic_boot(accel: &str) -> Vec<u8> {
-    let mut guest = Guest::boot(&["--machine", "riscv64-virt", "-m", "256", "--icount", "0", "--accel", accel]);
-    guest.wait_for("~ # ", BOOT_TIMEOUT);
-    let out = guest.output.lock().unwrap()[..guest.seen].to_vec();
-    // Ctrl-A x: quit.
-    guest.stdin.write_all(b"\x01x").unwrap();
-    guest.stdin.flush().unwrap();
-    let status = guest.wait_exit(COMMAND_TIMEOUT);
-    assert!(status.success(), "wemu exited with {status}");
-    out
+    let args = ["--machine", "riscv64-virt", "-m", "256", "--icount", "0", "--accel", accel];
+    console_to_prompt(&args, BOOT_TIMEOUT, COMMAND_TIMEOUT)
 }
 
 /// Two deterministic boots, one in the interpreter and one with the JIT
@@ -86,11 +78,7 @@ fn deterministic_boots_are_identical() {
     }
     let (a, b) = (deterministic_boot("tci"), deterministic_boot("jit"));
     assert!(a.windows(18).any(|w| w == b"wemu: init started"));
-    if a != b {
-        let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
-        let show = |v: &[u8]| String::from_utf8_lossy(&v[at.saturating_sub(200)..(at + 200).min(v.len())]).into_owned();
-        panic!("the boots differ at byte {at}:\n--- interpreter\n{}\n--- JIT\n{}", show(&a), show(&b));
-    }
+    assert_same_console(&a, &b, ("interpreter", "JIT"));
 }
 
 #[test]

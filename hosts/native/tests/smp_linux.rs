@@ -14,12 +14,11 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Guest, can_boot, images_dir};
+use common::{Guest, assert_same_console, can_boot, console_to_prompt, images_dir};
 
 /// The most the boot may take to reach the prompt (several harts share
 /// one host thread, on a loaded 2-core machine).
@@ -142,15 +141,8 @@ fn four_harts_with_the_jit() {
 
 /// The console output of a deterministic two-hart boot up to the prompt.
 fn deterministic_boot() -> Vec<u8> {
-    let mut guest =
-        Guest::boot(&["--machine", "riscv64-virt", "-m", "256", "-smp", "2", "--icount", "0", "--accel", "tci"]);
-    guest.wait_for("~ # ", BOOT_TIMEOUT);
-    let out = guest.output.lock().unwrap()[..guest.seen].to_vec();
-    guest.stdin.write_all(b"\x01x").unwrap();
-    guest.stdin.flush().unwrap();
-    let status = guest.wait_exit(COMMAND_TIMEOUT);
-    assert!(status.success(), "wemu exited with {status}");
-    out
+    let args = ["--machine", "riscv64-virt", "-m", "256", "-smp", "2", "--icount", "0", "--accel", "tci"];
+    console_to_prompt(&args, BOOT_TIMEOUT, COMMAND_TIMEOUT)
 }
 
 /// With several harts, deterministic time (`--icount`) runs them in a
@@ -163,9 +155,5 @@ fn deterministic_smp_boots_are_identical() {
     let (a, b) = (deterministic_boot(), deterministic_boot());
     assert!(a.windows(18).any(|w| w == b"wemu: init started"));
     assert!(a.windows(27).any(|w| w == b"smp: Brought up 1 node, 2 C"), "two harts came up");
-    if a != b {
-        let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
-        let show = |v: &[u8]| String::from_utf8_lossy(&v[at.saturating_sub(200)..(at + 200).min(v.len())]).into_owned();
-        panic!("the boots differ at byte {at}:\n--- first\n{}\n--- second\n{}", show(&a), show(&b));
-    }
+    assert_same_console(&a, &b, ("first", "second"));
 }

@@ -149,3 +149,25 @@ pub fn can_boot() -> bool {
     }
     true
 }
+
+/// Boots `wemu` with `args`, returns its console output up to the first
+/// shell prompt, and quits it (Ctrl-A x), expecting a clean exit.
+pub fn console_to_prompt(args: &[&str], boot_timeout: Duration, exit_timeout: Duration) -> Vec<u8> {
+    let mut guest = Guest::boot(args);
+    guest.wait_for("~ # ", boot_timeout);
+    let out = guest.output.lock().unwrap()[..guest.seen].to_vec();
+    guest.stdin.write_all(b"\x01x").unwrap();
+    guest.stdin.flush().unwrap();
+    let status = guest.wait_exit(exit_timeout);
+    assert!(status.success(), "wemu exited with {status}");
+    out
+}
+
+/// Fails showing where two consoles (named `names`) first differ.
+pub fn assert_same_console(a: &[u8], b: &[u8], names: (&str, &str)) {
+    if a != b {
+        let at = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+        let show = |v: &[u8]| String::from_utf8_lossy(&v[at.saturating_sub(200)..(at + 200).min(v.len())]).into_owned();
+        panic!("the boots differ at byte {at}:\n--- {}\n{}\n--- {}\n{}", names.0, show(a), names.1, show(b));
+    }
+}
