@@ -1090,7 +1090,8 @@ mod tests {
     #[test]
     fn parses_the_jit_stats_line() {
         let err = "wemu: 2322295698 instructions in 27.724 s (83.8 MIPS), JIT: 1003 regions live (1063 compiled, \
-                   2 evicted, 60 invalidated, 0 declined), 90.3% of instructions, compile 11.76 s (11067 us/module, \
+                   2 evicted, 60 invalidated, 0 declined), 90.3% of instructions (4253898 runs, 449 per run), compile 11.76 s \
+                   (11067 us/module, \
                    2477 KiB Wasm)\n";
         let j = parse_jit_stats(err).unwrap();
         assert_eq!((j.compiled, j.evicted, j.compile_s), (1063.0, 2.0, 11.76));

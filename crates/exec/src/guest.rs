@@ -171,6 +171,21 @@ pub trait Guest {
     /// Writes `pc` as the guest's PC into the state.
     fn set_pc(&self, state: &mut [u8], pc: u64);
 
+    /// Where the guest PC is in the state (a little-endian u64), if it is
+    /// stored there as one: the PC `lookup_tb` continues at. With it,
+    /// generated code may follow `lookup_tb` into another compiled region
+    /// without returning to the loop (see `wemu_wasm_jit::abi`, "Links").
+    ///
+    /// Links (like the loop's own `goto_tb` chaining) assume that a block
+    /// ending in `goto_tb` or `lookup_tb` leaves [`Guest::block_key`]'s
+    /// flags and MMU index as they were at its start, or changes them only
+    /// in ways the next block's translation under the old flags still runs
+    /// correctly with; a block that changes them otherwise ends with
+    /// `exit_tb`.
+    fn pc_offset(&self) -> Option<u32> {
+        None
+    }
+
     /// Translates the block at `key`, at most `max_insns` guest instructions
     /// (at least one), reading code only through `code`.
     ///

@@ -148,6 +148,9 @@ pub struct Jit {
     /// Submitted, not yet compiled: the ticket and the members.
     pending: Vec<(Ticket, Vec<TbId>)>,
     tick: u64,
+    /// Regions removed so far (vCPUs empty their link tables when it
+    /// changes).
+    removals: u64,
     pub(crate) stats: JitStats,
 }
 
@@ -172,6 +175,7 @@ impl Jit {
             free: Vec::new(),
             pending: Vec::new(),
             tick: 0,
+            removals: 0,
             stats: JitStats::default(),
         }
     }
@@ -257,10 +261,22 @@ impl Jit {
     /// Removes region `index`, releasing its module; returns its members.
     pub(crate) fn remove(&mut self, index: u32) -> Option<Vec<TbId>> {
         let r = self.regions.get_mut(index as usize)?.take()?;
+        self.removals += 1;
         self.engine.release(r.module);
         self.free.push(index);
         self.stats.live -= 1;
         Some(r.members)
+    }
+
+    /// Regions removed so far.
+    pub(crate) fn removals(&self) -> u64 {
+        self.removals
+    }
+
+    /// Whether regions are compiled with links (the host asked for them
+    /// and the engine runs them).
+    pub(crate) fn links(&self) -> bool {
+        self.config.options.links && self.engine.links()
     }
 
     /// Region `index`'s module and member `member`, marking it used.

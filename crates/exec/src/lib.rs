@@ -79,6 +79,7 @@ mod hash;
 mod hot;
 mod jit;
 mod jump_cache;
+mod links;
 mod machine;
 mod run;
 mod tb_cache;

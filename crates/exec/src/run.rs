@@ -171,6 +171,7 @@ impl<G: Guest> Vcpu<G> {
             vcpu: self.index,
             state_offset,
             jit_ctx: self.jit_ctx,
+            links: &mut self.links,
             guest: &mut self.guest,
             walker: &mut self.walker,
             helpers: &mut self.helpers,
@@ -209,6 +210,7 @@ struct Runner<'a, G: Guest, M: Machine> {
     /// Arena offsets of the state block and the JIT context block.
     state_offset: u32,
     jit_ctx: u32,
+    links: &'a mut crate::links::Links,
     guest: &'a mut G,
     walker: &'a mut G::Walker,
     helpers: &'a mut G::Helpers,
@@ -353,12 +355,23 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
     /// the next step, as for a block.
     fn run_region(&mut self, region: u32, member: u32) -> Flow {
         use wemu_wasm_jit::abi::{
-            CTX_EXIT_REQUEST, CTX_LIMIT, CTX_RETIRED, CTX_STATE, CTX_TLB, RunOutcome, read_outcome,
+            CTX_EXIT_REQUEST, CTX_LIMIT, CTX_LINKS, CTX_REGION, CTX_RETIRED, CTX_STATE, CTX_TLB, RunOutcome, link_key,
+            read_outcome,
         };
         let Some((module, entry_id)) = self.cache.jit_mut().and_then(|j| j.enter(region, member)) else {
             return Flow::Next(Next::Lookup);
         };
         let arena = self.space.arena();
+        if let Some(jit) = self.cache.jit().filter(|j| j.links()) {
+            // Links made before a region went or a translation changed
+            // must not run; then this block's own (its key was just
+            // checked, or it was chained to as the loop does).
+            self.links.sync(arena, jit.removals(), self.tlb);
+            if let Some(e) = self.cache.get(entry_id) {
+                let key = link_key(e.key.flags, e.key.mmu_idx);
+                self.links.fill(arena, e.key.pc, key, module, member, region);
+            }
+        }
         let wasm_base = arena.wasm_base();
         let ctx = u64::from(self.jit_ctx);
         let limit = self.region_limit();
@@ -369,6 +382,8 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         let _ = w64(CTX_LIMIT, limit);
         let _ = w64(CTX_RETIRED, 0);
         let _ = w32(CTX_EXIT_REQUEST, 0);
+        let _ = w32(CTX_LINKS, wasm_base.wrapping_add(self.links.offset()));
+        let _ = w32(CTX_REGION, region);
         let ctx_wasm = wasm_base.wrapping_add(self.jit_ctx);
         let mut host: RegionHost<'_, '_, G> = RegionHost {
             state: &mut *self.state,
@@ -393,6 +408,8 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
             }
         };
         let RunOutcome { member: exit_member, exit, retired } = read_outcome(kind, r32, r64);
+        // The region the exit happened in: links may have left this one.
+        let region = r32(CTX_REGION);
         self.executed += retired;
         self.stats.insns += retired;
         self.timers.clock().retire(retired.saturating_sub(synced));
@@ -684,11 +701,14 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
                 let links = self.cache.info(id).map_or([None; 2], |b| b.links);
                 let successors =
                     links.map(|l| l.and_then(|to| members.iter().position(|&m| m == to).map(|p| p as u32)));
-                wemu_wasm_jit::Member { ir, successors }
+                let key = self.cache.get(id).map_or(0, |e| wemu_wasm_jit::abi::link_key(e.key.flags, e.key.mmu_idx));
+                wemu_wasm_jit::Member { ir, successors, key }
             })
             .collect();
         let Some(jit) = self.cache.jit_mut() else { return };
-        match wemu_wasm_jit::compile_region(&region, &config.options) {
+        let options =
+            wemu_wasm_jit::Options { links: jit.links(), pc_offset: self.guest.pc_offset(), ..config.options };
+        match wemu_wasm_jit::compile_region(&region, &options) {
             Ok(wasm) => jit.submit(members, wasm),
             Err(_) => jit.stats.declined += 1,
         }
@@ -864,14 +884,19 @@ impl<G: Guest> RegionHost<'_, '_, G> {
     }
 
     /// Runs `f` against the vCPU; if it reached a device (whose interrupt
-    /// lines may have changed), wrote code, or armed a timer (a `stimecmp`
-    /// write), asks the region to leave at the next member boundary, where
-    /// the loop would act on it.
+    /// lines may have changed), wrote code, armed a timer (a `stimecmp`
+    /// write) or flushed the TLB, asks the region to leave at the next
+    /// member boundary, where the loop would act on it.
     fn access<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
         self.sync_clock();
-        let before = self.mem.space.mmio_accesses();
+        let before = (self.mem.space.mmio_accesses(), self.mem.tlb.flushes());
         let r = f(self);
-        if self.mem.space.mmio_accesses() != before || self.mem.space.has_code_writes() || self.timers.changed() {
+        // A TLB flush also ends the region: links must not run before the
+        // loop has emptied the link table.
+        if (self.mem.space.mmio_accesses(), self.mem.tlb.flushes()) != before
+            || self.mem.space.has_code_writes()
+            || self.timers.changed()
+        {
             let at = self.ctx + u64::from(wemu_wasm_jit::abi::CTX_EXIT_REQUEST);
             let _ = self.mem.space.arena().write(at, MemSize::B4, 1);
         }

@@ -93,6 +93,7 @@ pub struct Vcpu<G: Guest> {
     pub(crate) tlb: Tlb,
     /// Arena offset of the JIT's context block ([`wemu_wasm_jit::abi`]).
     pub(crate) jit_ctx: u32,
+    pub(crate) links: crate::links::Links,
     pub(crate) interp: Interp,
     /// The optimizer's scratch, reused for every block translated.
     pub(crate) optimizer: wemu_ir::opt::Optimizer,
@@ -132,6 +133,7 @@ impl<G: Guest> Vcpu<G> {
         let state_offset = space.arena_mut().alloc(state_len as u64, 64)?;
         let tlb = Tlb::new(space.arena_mut(), guest.mmu_modes())?;
         let jit_ctx = space.arena_mut().alloc(u64::from(wemu_wasm_jit::abi::CTX_SIZE), 64)?;
+        let links = crate::links::Links::new(space.arena_mut())?;
         Ok(Vcpu {
             index,
             guest,
@@ -142,6 +144,7 @@ impl<G: Guest> Vcpu<G> {
             arena_base: space.arena().base_ptr() as usize,
             tlb,
             jit_ctx,
+            links,
             interp: Interp::new(),
             optimizer: wemu_ir::opt::Optimizer::new(),
             jump_cache: JumpCache::new(),

@@ -213,6 +213,14 @@ impl Guest for Riscv64Cpu {
         State::new(state).set_pc(pc);
     }
 
+    /// The only flag change a `goto_tb`/`lookup_tb` block makes is
+    /// `mstatus.FS` to dirty, which a block translated for the clean state
+    /// repeats harmlessly; everything else that feeds the flags (privilege,
+    /// MPRV, SUM, FS off) ends the block with `exit_tb`.
+    fn pc_offset(&self) -> Option<u32> {
+        Some(state::PC)
+    }
+
     fn translate(
         &mut self,
         key: BlockKey,

@@ -113,6 +113,8 @@ pub struct Tlb {
     modes: u8,
     /// Indexed like the arena entries: `m * ENTRIES + i`.
     meta: Vec<Meta>,
+    /// Guest-requested flushes so far (see [`Tlb::flushes`]).
+    flushes: u64,
 }
 
 impl Tlb {
@@ -122,7 +124,7 @@ impl Tlb {
         let modes = modes.clamp(1, MAX_MODES);
         let bytes = (usize::from(modes) * ENTRIES * ENTRY_SIZE) as u64;
         let offset = arena.alloc(bytes, ENTRY_SIZE as u64)?;
-        let tlb = Tlb { offset, modes, meta: vec![Meta::default(); usize::from(modes) * ENTRIES] };
+        let tlb = Tlb { offset, modes, meta: vec![Meta::default(); usize::from(modes) * ENTRIES], flushes: 0 };
         tlb.flush_all_tags(arena);
         Ok(tlb)
     }
@@ -266,8 +268,18 @@ impl Tlb {
         }
     }
 
+    /// How many times a translation may have changed: counts
+    /// [`Tlb::flush_all`], [`Tlb::flush_page`], [`Tlb::flush_mmu`] and
+    /// [`Tlb::flush_asid`] (not [`Tlb::flush_phys_page`], which only makes
+    /// stores go slow). Whatever caches translations beside the TLB (the
+    /// JIT's links) drops them when this changes.
+    pub fn flushes(&self) -> u64 {
+        self.flushes
+    }
+
     /// Invalidates everything.
     pub fn flush_all(&mut self, arena: &Arena) {
+        self.flushes += 1;
         self.flush_all_tags(arena);
         self.meta.fill(Meta::default());
     }
@@ -279,6 +291,7 @@ impl Tlb {
     /// pages (filling several entries from one PTE) must flush each 4 KiB
     /// page of them, or use [`Tlb::flush_mmu`].
     pub fn flush_page(&mut self, arena: &Arena, vaddr: u64, mmu_mask: u32) {
+        self.flushes += 1;
         let vpage = vaddr & PAGE_MASK;
         for m in 0..self.modes {
             if mmu_mask & (1 << m) == 0 {
@@ -294,11 +307,13 @@ impl Tlb {
 
     /// Invalidates every entry of the MMU indexes of `mmu_mask`.
     pub fn flush_mmu(&mut self, arena: &Arena, mmu_mask: u32) {
+        self.flushes += 1;
         self.invalidate_where(arena, |slot, _| mmu_mask & (1 << (slot / ENTRIES)) != 0);
     }
 
     /// Invalidates the non-global entries filled under `asid`.
     pub fn flush_asid(&mut self, arena: &Arena, asid: u16) {
+        self.flushes += 1;
         self.invalidate_where(arena, |_, m| !m.global && m.asid == asid);
     }
 

@@ -22,6 +22,11 @@
 //! index of the region member to start at; it returns the exit kind (the
 //! same value it stores at [`CTX_EXIT_KIND`]).
 //!
+//! A module generated with links ([`crate::Options::links`]) also imports
+//! [`REGIONS`], a `funcref` table holding every live module's `run` at the
+//! index that is its [`ModuleId`](crate::engine::ModuleId), and may leave
+//! through `return_call_indirect` into another module (see "Links" below).
+//!
 //! Values cross the imports as in [`wemu_ir::runtime::GuestMemory`]: raw
 //! little-endian numbers of the access size, zero-extended; generated code
 //! applies byte order and sign extension and checks alignment before it
@@ -55,6 +60,8 @@
 //! | [`CTX_EXIT_INSN_PC`] | u64 | out | PC of the last `insn_start` executed in the exit's member (0 if none) |
 //! | [`CTX_EXIT_ADDR`] | u64 | out | faulting address (memory faults, misalignment) |
 //! | [`CTX_ARGS`] | `[u64; 8]` | out | helper arguments |
+//! | [`CTX_LINKS`] | u32 | in | Wasm address of the vCPU's link table (modules generated with links) |
+//! | [`CTX_REGION`] | u32 | in/out | the host's number of the region running; a link sets it to the target's, so at the exit it names the region the exit member belongs to |
 //!
 //! # Member boundaries
 //!
@@ -67,7 +74,35 @@
 //! the successor inside the module. Globals live in Wasm
 //! locals across members: loaded from the state at entry, stored back at
 //! every exit and before each helper that reads state, reloaded after each
-//! helper that writes it.
+//! helper that writes it. `retired` is read from the context block at
+//! entry (the host sets it to 0 before a run; a link carries it on).
+//!
+//! # Links
+//!
+//! A member boundary that leaves the module — `lookup_tb` (the PC in the
+//! state, at [`crate::Options::pc_offset`]) or `goto_tb` to a block outside
+//! the region — may continue in another module without returning to the
+//! host. The host keeps, per vCPU, a direct-mapped link table of
+//! [`LINK_ENTRIES`] entries of [`LINK_ENTRY_SIZE`] bytes at
+//! [`CTX_LINKS`]; the entry of a PC is at [`link_index`]:
+//!
+//! | offset | field | meaning |
+//! |---|---|---|
+//! | [`LINK_PC`] | u64 | the block's guest PC |
+//! | [`LINK_KEY`] | u64 | [`link_key`] of its translation flags and fetch MMU index; [`LINK_EMPTY`] in a free entry |
+//! | [`LINK_FUNC`] | u32 | the target module's index in [`REGIONS`] |
+//! | [`LINK_MEMBER`] | u32 | the block's member index in that module |
+//! | [`LINK_REGION`] | u32 | the host's region number, stored at [`CTX_REGION`] |
+//!
+//! At such a boundary, when the limit and the exit request allow going on
+//! (as for a member transition), generated code looks the target PC up;
+//! if the entry's PC and key match the exiting member's own key (a block
+//! that changes what the key derives from ends with `exit_tb`), it counts
+//! the member in `retired`, stores the globals back, sets [`CTX_REGION`]
+//! and tail-calls `run(ctx, member)` of the target. Otherwise it exits as
+//! without links. The host fills entries for blocks it enters and must
+//! clear entries whose module it releases or whose translation the guest
+//! may have changed (any TLB flush) before generated code runs again.
 
 use wemu_ir::runtime::{Exit, ExitKind};
 use wemu_ir::{Endian, MemOp, MemSize, RmwOp};
@@ -88,6 +123,8 @@ pub const CMPXCHG: &str = "cmpxchg";
 pub const HELPER: &str = "helper";
 /// The exported entry function.
 pub const RUN: &str = "run";
+/// The table of every live module's `run` (modules generated with links).
+pub const REGIONS: &str = "regions";
 
 pub const CTX_STATE: u32 = 0;
 pub const CTX_TLB: u32 = 4;
@@ -107,8 +144,36 @@ pub const CTX_EXIT_ADDR: u32 = 72;
 pub const CTX_ARGS: u32 = 80;
 /// Helper arguments the context block has room for.
 pub const MAX_HELPER_ARGS: usize = 8;
+pub const CTX_LINKS: u32 = CTX_ARGS + 8 * MAX_HELPER_ARGS as u32;
+pub const CTX_REGION: u32 = CTX_LINKS + 4;
 /// Bytes of the context block.
-pub const CTX_SIZE: u32 = CTX_ARGS + 8 * MAX_HELPER_ARGS as u32;
+pub const CTX_SIZE: u32 = CTX_REGION + 4;
+
+/// Entries of a link table (a power of two).
+pub const LINK_ENTRIES: u32 = 2048;
+/// Bytes of a link table entry.
+pub const LINK_ENTRY_SIZE: u32 = 32;
+/// Bytes of a link table.
+pub const LINK_TABLE_SIZE: u32 = LINK_ENTRIES * LINK_ENTRY_SIZE;
+pub const LINK_PC: u32 = 0;
+pub const LINK_KEY: u32 = 8;
+pub const LINK_FUNC: u32 = 16;
+pub const LINK_MEMBER: u32 = 20;
+pub const LINK_REGION: u32 = 24;
+/// [`LINK_KEY`] of a free entry: no [`link_key`] (its bits 40..64 are 0).
+pub const LINK_EMPTY: u64 = u64::MAX;
+
+/// The link table entry of guest PC `pc` (generated code computes the
+/// same in Wasm).
+pub const fn link_index(pc: u64) -> u32 {
+    ((pc >> 1) ^ (pc >> 12)) as u32 & (LINK_ENTRIES - 1)
+}
+
+/// The key a link entry matches besides the PC: a block's translation
+/// flags and fetch MMU index.
+pub const fn link_key(flags: u32, mmu_idx: u8) -> u64 {
+    flags as u64 | (mmu_idx as u64) << 32
+}
 
 /// Exit kinds ([`CTX_EXIT_KIND`]), mirroring [`wemu_ir::runtime::ExitKind`].
 pub const EXIT_GOTO_TB: u32 = 0;

@@ -61,7 +61,7 @@ use alloc::vec::Vec;
 
 use wasm_encoder::{
     BlockType, CodeSection, EntityType, ExportKind, ExportSection, Function, FunctionSection, ImportSection,
-    InstructionSink, MemArg, MemArgTarget, MemoryType, Module, Ordering, TypeSection, ValType,
+    InstructionSink, MemArg, MemArgTarget, MemoryType, Module, Ordering, RefType, TableType, TypeSection, ValType,
 };
 use wemu_ir::{
     BinaryOp, Block, Cond, ConvOp, Effect, Endian, GlobalId, Inst, MemOp, MemSize, RmwOp, Temp, Type, UnaryOp, Value,
@@ -115,6 +115,10 @@ impl Import {
 /// The shared exit paths (blocks around the dispatch loop).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Handler {
+    /// A link (see `abi`): PC in `$lk_pc`, the member's key in `$lk_key`,
+    /// its instruction count in `$lk_n`; `$lk_goto` says which handler a
+    /// miss falls back to (`goto_tb`'s operands are then in place too).
+    Link,
     /// `lookup_tb` (and the `br_table` default).
     Lookup,
     /// `goto_tb`: slot in `$w`, pc in `$addr`.
@@ -129,7 +133,8 @@ enum Handler {
     HelperFault,
 }
 
-const HANDLERS: [Handler; 8] = [
+const HANDLERS: [Handler; 9] = [
+    Handler::Link,
     Handler::Lookup,
     Handler::Goto,
     Handler::Status,
@@ -149,6 +154,7 @@ enum Ctl {
     Dispatch,
     Bb(u32),
     Other,
+    LinkMiss,
 }
 
 /// Where `insns` and `insn_pc` stand relative to their locals.
@@ -197,6 +203,10 @@ struct Locals {
     insn_pc: u32,
     addr: u32,
     s64: [u32; 3],
+    lk_n: u32,
+    lk_goto: u32,
+    lk_pc: u32,
+    lk_key: u32,
 }
 
 struct Gen<'a> {
@@ -220,6 +230,14 @@ struct Gen<'a> {
     track: Track,
     cur_bb: u32,
     cur_member: usize,
+    /// The local caching the guest PC (`Options::pc_offset`), if any.
+    pc_local: Option<u32>,
+}
+
+/// Whether boundaries leaving member `m` may link (see `abi`): a member
+/// without instructions never does (as it never chains).
+fn link_from(opt: &Options, m: &Member<'_>) -> bool {
+    opt.links && m.ir.guest_insns() > 0
 }
 
 fn vt(ty: Type) -> ValType {
@@ -339,8 +357,8 @@ pub(crate) fn compile(members: &[Member<'_>], opt: &Options) -> Result<Vec<u8>, 
         pending.push((ty, i));
         pending.len() - 1
     };
-    let fixed32: Vec<usize> = (0..8).map(|_| new_local(ValType::I32, &mut pending)).collect();
-    let fixed64: Vec<usize> = (0..7).map(|_| new_local(ValType::I64, &mut pending)).collect();
+    let fixed32: Vec<usize> = (0..10).map(|_| new_local(ValType::I32, &mut pending)).collect();
+    let fixed64: Vec<usize> = (0..9).map(|_| new_local(ValType::I64, &mut pending)).collect();
     let mut global_slot = vec![None; globals.len()];
     for g in &used {
         let ty = globals.get(*g).map_or(Type::I64, |d| d.ty);
@@ -387,8 +405,18 @@ pub(crate) fn compile(members: &[Member<'_>], opt: &Options) -> Result<Vec<u8>, 
         insn_pc: index(fixed64[2]),
         addr: index(fixed64[3]),
         s64: [index(fixed64[4]), index(fixed64[5]), index(fixed64[6])],
+        lk_n: index(fixed32[8]),
+        lk_goto: index(fixed32[9]),
+        lk_pc: index(fixed64[7]),
+        lk_key: index(fixed64[8]),
     };
     let global_local: Vec<Option<u32>> = global_slot.iter().map(|s| s.map(index)).collect();
+    // The guest PC, for `lookup_tb` links: its local if the region caches
+    // it, else it is read from the state.
+    let pc_local = opt.pc_offset.and_then(|off| {
+        let g = (0..globals.len() as u32).map(GlobalId).find(|g| globals.get(*g).is_some_and(|d| d.offset == off))?;
+        global_local.get(g.0 as usize).copied().flatten()
+    });
 
     // Basic blocks, labels, backward targets, handlers and imports used.
     let mut info = Vec::with_capacity(members.len());
@@ -458,7 +486,14 @@ pub(crate) fn compile(members: &[Member<'_>], opt: &Options) -> Result<Vec<u8>, 
                         hu(Handler::HelperFault, &mut handler_used);
                     }
                 }
-                Inst::GotoTb { .. } => hu(Handler::Goto, &mut handler_used),
+                Inst::GotoTb { slot, .. } => {
+                    hu(Handler::Goto, &mut handler_used);
+                    let to_member = m.successors.get(usize::from(slot)).copied().flatten().is_some();
+                    if link_from(opt, m) && !to_member {
+                        hu(Handler::Link, &mut handler_used);
+                    }
+                }
+                Inst::LookupTb if link_from(opt, m) && opt.pc_offset.is_some() => hu(Handler::Link, &mut handler_used),
                 Inst::ExitTb { .. } => hu(Handler::Status, &mut handler_used),
                 _ => {}
             }
@@ -495,6 +530,7 @@ pub(crate) fn compile(members: &[Member<'_>], opt: &Options) -> Result<Vec<u8>, 
         track: Track::SYNCED,
         cur_bb: 0,
         cur_member: 0,
+        pc_local,
     };
     g.body(nbb)?;
     // V8 compiles function bodies of at most 7654321 bytes.
@@ -668,7 +704,8 @@ impl Gen<'_> {
             .handlers
             .iter()
             .any(|h| matches!(h, Handler::FaultR | Handler::FaultW | Handler::MisalignedR | Handler::MisalignedW));
-        let chains = self.members.iter().enumerate().any(|(i, m)| self.chains(i, m));
+        let chains =
+            self.members.iter().enumerate().any(|(i, m)| self.chains(i, m)) || self.handlers.contains(&Handler::Link);
         self.ins().local_get(CTX).i32_load(memarg(u64::from(CTX_STATE), 2)).local_set(state);
         if any_mem {
             self.ins().local_get(CTX).i32_load(memarg(u64::from(CTX_TLB), 2)).local_set(tlb);
@@ -676,7 +713,10 @@ impl Gen<'_> {
         if chains {
             self.ins().local_get(CTX).i64_load(memarg(u64::from(CTX_LIMIT), 3)).local_set(limit);
         }
-        self.ins().local_get(CTX).i64_const(0).i64_store(memarg(u64::from(CTX_RETIRED), 3));
+        if chains {
+            let retired = self.l.retired;
+            self.ins().local_get(CTX).i64_load(memarg(u64::from(CTX_RETIRED), 3)).local_set(retired);
+        }
         self.load_globals();
 
         self.open(Ctl::Done, BlockType::Empty);
@@ -715,6 +755,10 @@ impl Gen<'_> {
             let a32 = |o: u32| memarg(u64::from(o), 2);
             let a64 = |o: u32| memarg(u64::from(o), 3);
             let (k, a_value): (u32, Option<u32>) = match h {
+                Handler::Link => {
+                    self.link_handler();
+                    continue;
+                }
                 Handler::Lookup => (EXIT_LOOKUP_TB, None),
                 Handler::Goto => {
                     self.ins().local_get(CTX).local_get(addr).i64_store(a64(CTX_EXIT_PC));
@@ -974,6 +1018,23 @@ impl Gen<'_> {
             }
             Inst::LookupTb => {
                 self.materialize();
+                if self.handlers.contains(&Handler::Link)
+                    && link_from(&self.opt, &self.members[self.cur_member])
+                    && let Some(off) = self.opt.pc_offset
+                {
+                    let lk_pc = self.l.lk_pc;
+                    match self.pc_local {
+                        Some(pl) => {
+                            self.ins().local_get(pl).local_set(lk_pc);
+                        }
+                        None => {
+                            let st = self.l.state;
+                            self.ins().local_get(st).i64_load(memarg(u64::from(off), 3)).local_set(lk_pc);
+                        }
+                    }
+                    self.link(false);
+                    return Ok(());
+                }
                 self.br(Ctl::Handler(Handler::Lookup));
             }
             Inst::ExitTb { status } => {
@@ -993,7 +1054,13 @@ impl Gen<'_> {
         let succ = m.successors.get(usize::from(slot)).copied().flatten();
         let n = m.ir.guest_insns() as u64;
         let Some(s) = succ.filter(|_| n > 0) else {
-            self.br(Ctl::Handler(Handler::Goto));
+            if succ.is_none() && self.handlers.contains(&Handler::Link) && link_from(&self.opt, &m) {
+                let lk_pc = self.l.lk_pc;
+                self.ins().i64_const(pc as i64).local_set(lk_pc);
+                self.link(true);
+            } else {
+                self.br(Ctl::Handler(Handler::Goto));
+            }
             return;
         };
         // Leave (this member's instructions are then the exit's, not
@@ -1019,6 +1086,99 @@ impl Gen<'_> {
             .i64_store(memarg(u64::from(CTX_RETIRED), 3));
         let t = self.info.get(s as usize).map_or(0, |x| x.bb_base);
         self.jump(t, false);
+    }
+
+    /// Leaves the current member through the link handler; `$lk_pc` is
+    /// set, `goto` says whether a miss is a `goto_tb` exit (whose operands
+    /// are in place) or a `lookup_tb` one.
+    fn link(&mut self, goto: bool) {
+        let m = self.members[self.cur_member];
+        let (lk_n, lk_key, lk_goto) = (self.l.lk_n, self.l.lk_key, self.l.lk_goto);
+        self.ins()
+            .i32_const(m.ir.guest_insns() as i32)
+            .local_set(lk_n)
+            .i64_const(m.key as i64)
+            .local_set(lk_key)
+            .i32_const(i32::from(goto))
+            .local_set(lk_goto);
+        self.br(Ctl::Handler(Handler::Link));
+    }
+
+    /// The link handler (see `abi`): on a hit, counts the member, stores
+    /// the globals back and tail-calls the target; on a miss, falls back to
+    /// the `goto_tb` or `lookup_tb` exit.
+    fn link_handler(&mut self) {
+        let l = &self.l;
+        let (retired, limit, ptr) = (l.retired, l.limit, l.ptr);
+        let (lk_n, lk_goto, lk_pc, lk_key) = (l.lk_n, l.lk_goto, l.lk_pc, l.lk_key);
+        let a32 = |o: u32| memarg(u64::from(o), 2);
+        let a64 = |o: u32| memarg(u64::from(o), 3);
+        self.open(Ctl::LinkMiss, BlockType::Empty);
+        // The limit and the exit request, as for a member transition.
+        self.ins()
+            .local_get(retired)
+            .local_get(lk_n)
+            .i64_extend_i32_u()
+            .i64_add()
+            .local_get(limit)
+            .i64_ge_u()
+            .local_get(CTX)
+            .i32_load(a32(CTX_EXIT_REQUEST))
+            .i32_or();
+        self.br_if(Ctl::LinkMiss);
+        // The entry: `abi::link_index`.
+        self.ins()
+            .local_get(CTX)
+            .i32_load(a32(CTX_LINKS))
+            .local_get(lk_pc)
+            .i64_const(1)
+            .i64_shr_u()
+            .local_get(lk_pc)
+            .i64_const(12)
+            .i64_shr_u()
+            .i64_xor()
+            .i32_wrap_i64()
+            .i32_const((LINK_ENTRIES - 1) as i32)
+            .i32_and()
+            .i32_const(LINK_ENTRY_SIZE.trailing_zeros() as i32)
+            .i32_shl()
+            .i32_add()
+            .local_tee(ptr)
+            .i64_load(a64(LINK_PC))
+            .local_get(lk_pc)
+            .i64_ne()
+            .local_get(ptr)
+            .i64_load(a64(LINK_KEY))
+            .local_get(lk_key)
+            .i64_ne()
+            .i32_or();
+        self.br_if(Ctl::LinkMiss);
+        self.ins()
+            .local_get(CTX)
+            .local_get(retired)
+            .local_get(lk_n)
+            .i64_extend_i32_u()
+            .i64_add()
+            .i64_store(a64(CTX_RETIRED));
+        self.store_globals();
+        let run_type = self.imports.len() as u32;
+        self.ins()
+            .local_get(CTX)
+            .local_get(ptr)
+            .i32_load(a32(LINK_REGION))
+            .i32_store(a32(CTX_REGION))
+            .local_get(CTX)
+            .local_get(ptr)
+            .i32_load(a32(LINK_MEMBER))
+            .local_get(ptr)
+            .i32_load(a32(LINK_FUNC))
+            .return_call_indirect(0, run_type);
+        self.close(); // link miss
+        if self.handlers.contains(&Handler::Goto) {
+            self.ins().local_get(lk_goto);
+            self.br_if(Ctl::Handler(Handler::Goto));
+        }
+        self.br(Ctl::Handler(Handler::Lookup));
     }
 
     // ---- arithmetic -------------------------------------------------------
@@ -1874,6 +2034,11 @@ impl Gen<'_> {
             page_size_log2: None,
         };
         imports.import(IMPORT_MODULE, MEMORY, EntityType::Memory(mem));
+        if self.handlers.contains(&Handler::Link) {
+            let table =
+                TableType { element_type: RefType::FUNCREF, table64: false, minimum: 0, maximum: None, shared: false };
+            imports.import(IMPORT_MODULE, REGIONS, EntityType::Table(table));
+        }
         for (k, i) in self.imports.iter().enumerate() {
             imports.import(IMPORT_MODULE, i.name(), EntityType::Function(k as u32));
         }

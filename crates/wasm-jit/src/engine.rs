@@ -13,7 +13,9 @@ use core::fmt;
 use wemu_ir::runtime::FaultCode;
 use wemu_ir::{MemOp, RmwOp};
 
-/// A compiled module's handle, chosen by the engine (a table slot, say).
+/// A compiled module's handle, chosen by the engine: the index of its
+/// `run` in the [`abi::REGIONS`](crate::abi::REGIONS) table when the engine
+/// supports links ([`Engine::links`]).
 pub type ModuleId = u32;
 
 /// A compile request's number, returned by [`Engine::submit`].
@@ -67,6 +69,15 @@ pub trait Engine {
     /// engine does not measure it).
     fn compile_ns(&self) -> u64 {
         0
+    }
+
+    /// Whether modules generated with links ([`crate::Options::links`])
+    /// run here: the engine gives them the [`abi::REGIONS`](crate::abi::REGIONS)
+    /// table, holding each live module's `run` at its [`ModuleId`] from its
+    /// [`Engine::poll`] until its [`Engine::release`], and supports Wasm
+    /// tail calls.
+    fn links(&self) -> bool {
+        false
     }
 }
 

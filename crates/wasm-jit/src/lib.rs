@@ -28,6 +28,8 @@ pub struct Member<'a> {
     /// For each `goto_tb` slot, the member it leads to, if that block is in
     /// the region (its PC is the slot's target PC).
     pub successors: [Option<u32>; 2],
+    /// The block's [`abi::link_key`]: links leaving this member match it.
+    pub key: u64,
 }
 
 /// How modules are generated for a host.
@@ -38,6 +40,12 @@ pub struct Options {
     pub shared_memory: bool,
     /// Where arena offset 0 is in the Wasm memory (`Arena::wasm_base`).
     pub wasm_base: u32,
+    /// Generate links (see [`abi`]): the engine provides the
+    /// [`abi::REGIONS`] table and Wasm tail calls.
+    pub links: bool,
+    /// Offset of the guest PC (a u64) in the CPU state, which `lookup_tb`
+    /// continues at; `lookup_tb` links only with it.
+    pub pc_offset: Option<u32>,
 }
 
 /// Why a region was not compiled (it then stays in the interpreter).

@@ -292,7 +292,8 @@ fn regions_with_loops_limits_and_requests() {
         // Both layouts: member 1 after member 0 and before it.
         let (b0, b1) = if order { (&m1, &m0) } else { (&m0, &m1) };
         let (i0, i1) = if order { (1u32, 0u32) } else { (0, 1) };
-        let mut members = [Member { ir: b0, successors: [None, None] }, Member { ir: b1, successors: [None, None] }];
+        let mut members =
+            [Member { ir: b0, successors: [None, None], key: 0 }, Member { ir: b1, successors: [None, None], key: 0 }];
         members[i0 as usize].successors = [Some(i1), None];
         members[i1 as usize].successors = [None, Some(i0)];
         for limit in [0, 1, 2, 3, 5, 8, 13, 1000] {
@@ -335,7 +336,7 @@ fn refusals() {
     let mut b = Builder::new(globals());
     b.goto_tb(0, 4);
     let block = b.finish();
-    assert!(compile_region(&[Member { ir: &block, successors: [Some(1), None] }], &opts).is_err());
+    assert!(compile_region(&[Member { ir: &block, successors: [Some(1), None], key: 0 }], &opts).is_err());
     let mut bad = block.clone();
     bad.insts.clear();
     assert!(compile_region(&single(&bad), &opts).is_err());
@@ -350,7 +351,10 @@ fn refusals() {
     b.goto_tb(0, 0);
     let block = b.finish();
     assert!(compile_region(&single(&block), &opts).is_ok());
-    let two = [Member { ir: &block, successors: [Some(1), None] }, Member { ir: &block, successors: [None, None] }];
+    let two = [
+        Member { ir: &block, successors: [Some(1), None], key: 0 },
+        Member { ir: &block, successors: [None, None], key: 0 },
+    ];
     assert!(compile_region(&two, &opts).is_err());
 }
 
@@ -384,7 +388,7 @@ fn large_regions() {
     let members: Vec<Member<'_>> = blocks
         .iter()
         .enumerate()
-        .map(|(i, ir)| Member { ir, successors: [Some(((i + 2) % 3) as u32), None] })
+        .map(|(i, ir)| Member { ir, successors: [Some(((i + 2) % 3) as u32), None], key: 0 })
         .collect();
     for limit in [2000, 100_000, 1] {
         let mut start = Start::new(state(0, 1, 2), ram());

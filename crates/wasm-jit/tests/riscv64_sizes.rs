@@ -46,15 +46,15 @@ fn typical_blocks_compile_small() {
     let b = block(&CODE);
     let n = b.guest_insns();
     for shared in [false, true] {
-        let opts = Options { shared_memory: shared, wasm_base: 0 };
-        let one = compile_region(&[Member { ir: &b, successors: [None, None] }], &opts).unwrap();
+        let opts = Options { shared_memory: shared, wasm_base: 0, ..Options::default() };
+        let one = compile_region(&[Member { ir: &b, successors: [None, None], key: 0 }], &opts).unwrap();
         common::validate(&one, shared);
         // The block as a loop (both successors itself) and in a region of
         // three copies.
-        let looped = compile_region(&[Member { ir: &b, successors: [Some(0), Some(0)] }], &opts).unwrap();
+        let looped = compile_region(&[Member { ir: &b, successors: [Some(0), Some(0)], key: 0 }], &opts).unwrap();
         common::validate(&looped, shared);
         let three: Vec<Member<'_>> =
-            (0..3).map(|i| Member { ir: &b, successors: [Some((i + 1) % 3), Some(i)] }).collect();
+            (0..3).map(|i| Member { ir: &b, successors: [Some((i + 1) % 3), Some(i)], key: 0 }).collect();
         let region = compile_region(&three, &opts).unwrap();
         common::validate(&region, shared);
         eprintln!(

@@ -7,19 +7,25 @@
 //!   built on that arena.
 //! * [`WasmtimeEngine`] implements [`Engine`]: compile requests go to a
 //!   background thread (or are compiled at once, [`Compile::Inline`]),
-//!   modules are instantiated lazily in the engine's store, with their
-//!   imports forwarded to the [`JitHost`] of the current run.
+//!   modules are instantiated in the engine's store as they arrive, with
+//!   their imports forwarded to the [`JitHost`] of the current run, and
+//!   their `run` put in the store's regions table at their [`ModuleId`]
+//!   (so modules link to each other with tail calls, see
+//!   [`abi`](wemu_wasm_jit::abi)).
 //!
 //! A wasmtime store never frees an instance before the store itself, so
 //! the engine counts the instances of released modules and, past
 //! [`DEAD_INSTANCE_LIMIT`], starts a new store (the memory is shared, so
-//! it survives) and instantiates live modules again as they run.
+//! it survives) with a new table and instantiates the live modules again.
 
 use std::collections::VecDeque;
 use std::sync::mpsc;
 use std::thread;
 
-use wasmtime::{Caller, Config, Linker, MemoryType, Module, OptLevel, SharedMemory, Store, TypedFunc};
+use wasmtime::{
+    Caller, Config, Linker, MemoryType, Module, OptLevel, Ref, RefType, SharedMemory, Store, Table, TableType,
+    TypedFunc,
+};
 use wemu_softmmu::Arena;
 use wemu_wasm_jit::abi;
 use wemu_wasm_jit::engine::{Engine, EngineError, JitHost, ModuleId, Ticket, imports};
@@ -80,10 +86,10 @@ impl HostData {
     }
 }
 
-/// A compiled module, instantiated in the current store or not yet.
+/// A compiled module and its `run` in the current store.
 struct Slot {
     module: Module,
-    run: Option<TypedFunc<(i32, i32), i32>>,
+    run: TypedFunc<(i32, i32), i32>,
 }
 
 /// Figures for the status line and benchmarks.
@@ -105,6 +111,8 @@ pub struct WasmtimeEngine {
     engine: wasmtime::Engine,
     memory: SharedMemory,
     store: Store<HostData>,
+    /// The store's regions table ([`abi::REGIONS`]).
+    table: Table,
     linker: Linker<HostData>,
     slots: Vec<Option<Slot>>,
     free: Vec<ModuleId>,
@@ -138,6 +146,7 @@ impl WasmtimeEngine {
         config.wasm_threads(true);
         config.shared_memory(true);
         config.cranelift_opt_level(OptLevel::Speed);
+        config.wasm_tail_call(true);
         let engine = wasmtime::Engine::new(&config).map_err(|e| format!("wasmtime: {e:#}"))?;
         let pages = arena_len.div_ceil(PAGE).max(1);
         if pages > 1 << 16 {
@@ -145,8 +154,8 @@ impl WasmtimeEngine {
         }
         let ty = MemoryType::shared(pages as u32, pages as u32);
         let memory = SharedMemory::new(&engine, ty).map_err(|e| format!("wasmtime memory: {e:#}"))?;
-        let linker = linker(&engine, &memory)?;
-        let store = Store::new(&engine, HostData { host: None });
+        let mut linker = linker(&engine, &memory)?;
+        let (store, table) = new_store(&engine, &mut linker)?;
         let (to_worker, from_worker) = match mode {
             Compile::Inline => (None, None),
             Compile::Background => {
@@ -171,6 +180,7 @@ impl WasmtimeEngine {
             engine,
             memory,
             store,
+            table,
             linker,
             slots: Vec::new(),
             free: Vec::new(),
@@ -194,31 +204,47 @@ impl WasmtimeEngine {
         true
     }
 
-    fn install(&mut self, module: Module) -> ModuleId {
-        let slot = Slot { module, run: None };
+    /// Instantiates `module` and puts its `run` in the table at its id.
+    fn install(&mut self, module: Module) -> Result<ModuleId, EngineError> {
+        let id = match self.free.last() {
+            Some(&id) => id,
+            None => self.slots.len() as ModuleId,
+        };
+        let run = self.instantiate(&module, id)?;
+        match self.free.pop() {
+            Some(id) => self.slots[id as usize] = Some(Slot { module, run }),
+            None => self.slots.push(Some(Slot { module, run })),
+        }
         self.stats.compiled += 1;
         self.stats.live += 1;
-        match self.free.pop() {
-            Some(id) => {
-                self.slots[id as usize] = Some(slot);
-                id
-            }
-            None => {
-                self.slots.push(Some(slot));
-                (self.slots.len() - 1) as ModuleId
-            }
+        Ok(id)
+    }
+
+    /// Instantiates `module` in the current store and makes table entry
+    /// `id` its `run`.
+    fn instantiate(&mut self, module: &Module, id: ModuleId) -> Result<TypedFunc<(i32, i32), i32>, EngineError> {
+        let err = |what: &str, e: wasmtime::Error| EngineError::Compile(format!("{what}: {e:#}"));
+        let instance = self.linker.instantiate(&mut self.store, module).map_err(|e| err("instantiation", e))?;
+        let run = instance
+            .get_typed_func::<(i32, i32), i32>(&mut self.store, abi::RUN)
+            .map_err(|e| err(&format!("export `{}`", abi::RUN), e))?;
+        let size = self.table.size(&self.store);
+        if u64::from(id) >= size {
+            let grow = u64::from(id) + 1 - size;
+            self.table.grow(&mut self.store, grow, Ref::Func(None)).map_err(|e| err("regions table", e))?;
         }
+        self.table
+            .set(&mut self.store, u64::from(id), Ref::Func(Some(*run.func())))
+            .map_err(|e| err("regions table", e))?;
+        Ok(run)
     }
 
     fn finish(&mut self, ticket: Ticket, r: Result<Module, String>, ns: u64) {
         self.stats.compile_ns += ns;
-        let r = match r {
-            Ok(m) => Ok(self.install(m)),
-            Err(e) => {
-                self.stats.failed += 1;
-                Err(EngineError::Compile(e))
-            }
-        };
+        let r = r.map_err(EngineError::Compile).and_then(|m| self.install(m));
+        if r.is_err() {
+            self.stats.failed += 1;
+        }
         self.ready.push_back((ticket, r));
     }
 
@@ -227,19 +253,48 @@ impl WasmtimeEngine {
         if self.dead_instances < DEAD_INSTANCE_LIMIT {
             return;
         }
-        self.store = Store::new(&self.engine, HostData { host: None });
-        for s in self.slots.iter_mut().flatten() {
-            s.run = None;
-        }
+        let (store, table) = match new_store(&self.engine, &mut self.linker) {
+            Ok(st) => st,
+            // Keep the old store: it only holds more dead instances.
+            Err(_) => return,
+        };
+        self.store = store;
+        self.table = table;
         self.dead_instances = 0;
         self.stats.stores += 1;
+        for id in 0..self.slots.len() {
+            let Some(module) = self.slots[id].as_ref().map(|s| s.module.clone()) else { continue };
+            match self.instantiate(&module, id as ModuleId) {
+                Ok(run) => {
+                    if let Some(s) = self.slots[id].as_mut() {
+                        s.run = run;
+                    }
+                }
+                // Instantiated once already, so this cannot fail short of
+                // the host running out of memory; the module then runs no
+                // more (`run` reports it) and its table entry stays null.
+                Err(_) => self.slots[id] = None,
+            }
+        }
     }
+}
+
+/// A store with an empty regions table, defined as the linker's
+/// [`abi::REGIONS`].
+fn new_store(engine: &wasmtime::Engine, linker: &mut Linker<HostData>) -> Result<(Store<HostData>, Table), String> {
+    let mut store = Store::new(engine, HostData { host: None });
+    let ty = TableType::new(RefType::FUNCREF, 0, None);
+    let table = Table::new(&mut store, ty, Ref::Func(None)).map_err(|e| format!("wasmtime table: {e:#}"))?;
+    linker.define(&store, abi::IMPORT_MODULE, abi::REGIONS, table).map_err(|e| format!("wasmtime linker: {e:#}"))?;
+    Ok((store, table))
 }
 
 /// The imports every module gets: the memory and the five functions, each
 /// forwarded to the run's host through [`imports`].
 fn linker(engine: &wasmtime::Engine, memory: &SharedMemory) -> Result<Linker<HostData>, String> {
     let mut l = Linker::new(engine);
+    // Each new store defines its own regions table.
+    l.allow_shadowing(true);
     let m = abi::IMPORT_MODULE;
     let err = |e: wasmtime::Error| format!("wasmtime linker: {e:#}");
     l.define(&Store::new(engine, HostData { host: None }), m, abi::MEMORY, memory.clone()).map_err(err)?;
@@ -299,22 +354,12 @@ impl Engine for WasmtimeEngine {
     }
 
     fn run(&mut self, module: ModuleId, entry: u32, ctx: u32, host: &mut dyn JitHost) -> Result<u32, EngineError> {
-        let Some(Some(slot)) = self.slots.get_mut(module as usize) else {
+        let Some(Some(slot)) = self.slots.get(module as usize) else {
             return Err(EngineError::NoModule(module));
         };
-        if slot.run.is_none() {
-            let instance = self
-                .linker
-                .instantiate(&mut self.store, &slot.module)
-                .map_err(|e| EngineError::Compile(format!("instantiation: {e:#}")))?;
-            let f = instance
-                .get_typed_func::<(i32, i32), i32>(&mut self.store, abi::RUN)
-                .map_err(|e| EngineError::Compile(format!("export `{}`: {e:#}", abi::RUN)))?;
-            slot.run = Some(f);
-        }
         // Borrowed, not cloned: a clone of a `TypedFunc` registers its type
         // again (a few percent of a JIT run's time).
-        let Some(run) = slot.run.as_ref() else { return Err(EngineError::NoModule(module)) };
+        let run = &slot.run;
         let erased: *mut (dyn JitHost + 'static) =
             // SAFETY: only the lifetime is erased; the pointer is reset
             // before `host`'s borrow ends (see `HostData`).
@@ -329,13 +374,16 @@ impl Engine for WasmtimeEngine {
         self.stats.compile_ns
     }
 
+    fn links(&self) -> bool {
+        true
+    }
+
     fn release(&mut self, module: ModuleId) {
         if let Some(s) = self.slots.get_mut(module as usize)
-            && let Some(slot) = s.take()
+            && s.take().is_some()
         {
-            if slot.run.is_some() {
-                self.dead_instances += 1;
-            }
+            self.dead_instances += 1;
+            let _ = self.table.set(&mut self.store, u64::from(module), Ref::Func(None));
             self.free.push(module);
             self.stats.released += 1;
             self.stats.live -= 1;

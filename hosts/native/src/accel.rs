@@ -57,7 +57,8 @@ pub fn setup(accel: Accel, arena_len: u64, inline: bool) -> Result<Option<wemu_e
     let Accel::Jit { threshold } = accel else { return Ok(None) };
     let engine = WasmtimeEngine::new(arena_len, if inline { Compile::Inline } else { Compile::Background })?;
     let arena = wemu_jit_wasmtime::arena(&engine);
-    let options = Options { shared_memory: engine.shared_memory(), wasm_base: arena.wasm_base() };
+    let options =
+        Options { shared_memory: engine.shared_memory(), wasm_base: arena.wasm_base(), links: true, pc_offset: None };
     let jit = Jit::new(Box::new(engine), JitConfig { options, ..JitConfig::default() });
     Ok(Some(JitSetup { jit, arena, hot_threshold: threshold }))
 }
@@ -74,15 +75,17 @@ pub fn setup(accel: Accel, _arena_len: u64, _inline: bool) -> Result<Option<wemu
 pub fn describe(stats: Option<wemu_exec::JitStats>, insns: u64) -> String {
     let Some(j) = stats else { return String::new() };
     let share = if insns == 0 { 0.0 } else { 100.0 * j.insns as f64 / insns as f64 };
+    let per_run = if j.runs == 0 { 0.0 } else { j.insns as f64 / j.runs as f64 };
     let mean_us = if j.installed == 0 { 0.0 } else { j.compile_ns as f64 / j.installed as f64 / 1e3 };
     format!(
-        ", JIT: {} regions live ({} compiled, {} evicted, {} invalidated, {} declined), {share:.1}% of instructions, \
-         compile {:.2} s ({mean_us:.0} us/module, {:.0} KiB Wasm)",
+        ", JIT: {} regions live ({} compiled, {} evicted, {} invalidated, {} declined), {share:.1}% of instructions \
+         ({} runs, {per_run:.0} per run), compile {:.2} s ({mean_us:.0} us/module, {:.0} KiB Wasm)",
         j.live,
         j.installed,
         j.evicted,
         j.invalidated,
         j.declined,
+        j.runs,
         j.compile_ns as f64 / 1e9,
         j.wasm_bytes as f64 / 1024.0
     )

@@ -2,6 +2,8 @@
 // compiles generated modules asynchronously, instantiates them with our own
 // memory and import functions, and installs each module's `run` export in
 // our function table, whose index is the module's id on the Rust side.
+// Modules import that same table as `wemu.regions`, so one module can
+// tail-call the next (the ABI's links) when the browser has tail calls.
 //
 // Module-level state: one emulator instance per worker (or node process),
 // and at most one machine at a time attaches to it.
@@ -28,11 +30,24 @@ export function jit_attach(exports, memory, fnTable) {
       rmw: exports.wemu_jit_rmw,
       cmpxchg: exports.wemu_jit_cmpxchg,
       helper: exports.wemu_jit_helper,
+      regions: fnTable,
     },
   };
   for (const [k, v] of Object.entries(imports.wemu)) {
     if (!v) throw new Error(`wemu JIT: the emulator module does not export ${k}`);
   }
+}
+
+// A module whose second function is `return_call 0`: valid only where the
+// browser has Wasm tail calls (Chrome 112, Firefox 121, Safari 18.2, node 20).
+const TAIL_CALL_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x03, 0x02, 0x00,
+  0x00, 0x0a, 0x0b, 0x02, 0x04, 0x00, 0x41, 0x00, 0x0b, 0x04, 0x00, 0x12, 0x00, 0x0b,
+]);
+
+// Whether generated modules may link to each other (tail calls).
+export function jit_links() {
+  return WebAssembly.validate(TAIL_CALL_PROBE);
 }
 
 function install(module) {

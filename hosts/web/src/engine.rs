@@ -17,6 +17,9 @@
 //!   function table (grown as needed, freed slots reused — the build links
 //!   with `--growable-table`), and [`ModuleId`] is that table index: a run
 //!   is one `call_indirect` from Rust.
+//! * **Links**: modules import that same table as the ABI's regions table,
+//!   so where the browser has Wasm tail calls one module continues in the
+//!   next without coming back to Rust (see `wemu_wasm_jit::abi`).
 
 use std::cell::Cell;
 
@@ -45,6 +48,7 @@ extern "C" {
     fn jit_stats() -> Vec<f64>;
     /// Compiles in flight.
     fn jit_pending() -> u32;
+    fn jit_links() -> bool;
 }
 
 /// Compiles in flight (in every machine of this thread).
@@ -156,12 +160,14 @@ pub struct JsEngine {
     /// Which table slots hold our modules (indexed by slot; released when
     /// the engine goes).
     live: Vec<bool>,
+    /// Whether the browser has Wasm tail calls (modules then link).
+    links: bool,
 }
 
 impl JsEngine {
     pub fn new() -> JsEngine {
         jit_attach(wasm_bindgen::exports(), wasm_bindgen::memory(), wasm_bindgen::function_table());
-        JsEngine { live: Vec::new() }
+        JsEngine { live: Vec::new(), links: jit_links() }
     }
 }
 
@@ -221,6 +227,12 @@ impl Engine for JsEngine {
         let kind = run(ctx, entry);
         CURRENT.with(|c| c.set(previous));
         Ok(kind)
+    }
+
+    /// Modules import our function table as the regions table, and a
+    /// module's id is its index there.
+    fn links(&self) -> bool {
+        self.links
     }
 
     fn release(&mut self, module: ModuleId) {

@@ -110,7 +110,8 @@ impl WebMachine {
             0 => None,
             hot_threshold => {
                 let arena = engine::arena(Virt::arena_len(&config)).map_err(|e| JsError::new(&e))?;
-                let options = Options { shared_memory: false, wasm_base: arena.wasm_base() };
+                let options =
+                    Options { shared_memory: false, wasm_base: arena.wasm_base(), links: true, pc_offset: None };
                 let jit = Jit::new(Box::new(engine::JsEngine::new()), JitConfig { options, ..JitConfig::default() });
                 Some(JitSetup { jit, arena, hot_threshold })
             }

@@ -86,6 +86,16 @@ impl<M: ?Sized> Helpers<M> for TestHelpers {
     }
 }
 
+/// A link table entry for [`Rig::run_modules`].
+#[derive(Clone, Copy, Debug)]
+pub struct Link {
+    pub pc: u64,
+    pub key: u64,
+    /// Index of the target module.
+    pub module: usize,
+    pub member: u32,
+}
+
 /// How a region run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
@@ -125,9 +135,17 @@ pub struct Rig {
     pub walker: Walker,
     pub ctx: u32,
     pub state: u32,
+    /// The link table (`abi`, "Links").
+    pub links: u32,
     pub interp: Interp,
     pub modules: u64,
     pub module_bytes: u64,
+    /// Regions also run as linked modules ([`Rig::run_linked`]), and how
+    /// many of those went through at least one link.
+    pub linked: u64,
+    pub links_taken: u64,
+    /// The exit member of the last [`Rig::run_modules`].
+    pub exit_member: u32,
     /// Memory imports the last JIT run called.
     pub slow_calls: u64,
 }
@@ -189,7 +207,7 @@ impl JitHost for Host<'_> {
 
 /// Validates `wasm` as the module shape needs (threads only if shared).
 pub fn validate(wasm: &[u8], shared: bool) {
-    let mut features = wasmparser::WasmFeatures::WASM2;
+    let mut features = wasmparser::WasmFeatures::WASM2 | wasmparser::WasmFeatures::TAIL_CALL;
     if shared {
         features |= wasmparser::WasmFeatures::THREADS;
     }
@@ -209,7 +227,9 @@ impl Rig {
         let tlb = Tlb::new(space.arena_mut(), TLB_MODES).unwrap();
         let ctx = space.arena_mut().alloc(u64::from(CTX_SIZE), 8).unwrap();
         let state = space.arena_mut().alloc(STATE_SIZE as u64, 8).unwrap();
+        let links = space.arena_mut().alloc(u64::from(LINK_TABLE_SIZE), 64).unwrap();
         Rig {
+            links,
             engine,
             space,
             tlb,
@@ -219,6 +239,9 @@ impl Rig {
             interp: Interp::new(),
             modules: 0,
             module_bytes: 0,
+            linked: 0,
+            links_taken: 0,
+            exit_member: 0,
             slow_calls: 0,
         }
     }
@@ -313,11 +336,12 @@ impl Rig {
 
     /// Compiles the region (validating the module) and runs it.
     pub fn run_jit(&mut self, members: &[Member<'_>], start: &Start) -> Outcome {
-        let options = Options { shared_memory: true, wasm_base: 0 };
+        let options = Options { shared_memory: true, wasm_base: 0, ..Options::default() };
         let wasm = compile_region(members, &options).unwrap_or_else(|e| panic!("{e}"));
         validate(&wasm, true);
         // The unshared variant must validate without threads too.
-        let unshared = compile_region(members, &Options { shared_memory: false, wasm_base: 0 }).unwrap();
+        let unshared =
+            compile_region(members, &Options { shared_memory: false, wasm_base: 0, ..Options::default() }).unwrap();
         validate(&unshared, false);
         self.modules += 1;
         self.module_bytes += wasm.len() as u64;
@@ -330,7 +354,103 @@ impl Rig {
         out
     }
 
+    /// The region as one module per member, compiled with links, each
+    /// `goto_tb` that chains in the region linked through the link table
+    /// to its successor's module (the PC of the `goto_tb` names it). `None`
+    /// when the PCs cannot say that (two successors for one PC, PCs
+    /// sharing a table entry, a non-chaining `goto_tb` to a linked PC) or
+    /// the entry is out of range. The outcome's member is the region the
+    /// exit happened in ([`CTX_REGION`]).
+    pub fn run_linked(&mut self, members: &[Member<'_>], start: &Start) -> Option<Outcome> {
+        const KEY: u64 = 0x1234;
+        if start.entry as usize >= members.len() {
+            return None;
+        }
+        let mut linked: Vec<(u64, u32)> = Vec::new();
+        let mut exits: Vec<u64> = Vec::new();
+        for m in members {
+            for inst in &m.ir.insts {
+                if let wemu_ir::Inst::GotoTb { slot, pc } = *inst {
+                    match m.successors[usize::from(slot)] {
+                        Some(j) if m.ir.guest_insns() > 0 => linked.push((pc, j)),
+                        _ => exits.push(pc),
+                    }
+                }
+            }
+        }
+        for (i, &(pc, j)) in linked.iter().enumerate() {
+            for &(pc2, j2) in &linked[..i] {
+                if (pc == pc2 && j != j2) || (pc != pc2 && link_index(pc) == link_index(pc2)) {
+                    return None;
+                }
+            }
+            if exits.iter().any(|&e| link_index(e) == link_index(pc)) {
+                return None;
+            }
+        }
+        // `lookup_tb` links too, from a PC the generated IR never writes
+        // (0, which has no entry: a miss).
+        let options =
+            Options { shared_memory: true, wasm_base: 0, links: true, pc_offset: Some(STATE_SIZE as u32 - 8) };
+        let wasm: Vec<Vec<u8>> = members
+            .iter()
+            .map(|m| {
+                let one = [Member { ir: m.ir, successors: [None, None], key: KEY }];
+                compile_region(&one, &options).unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect();
+        let links: Vec<Link> =
+            linked.iter().map(|&(pc, j)| Link { pc, key: KEY, module: j as usize, member: 0 }).collect();
+        let out = self.run_modules(&wasm, &links, start.entry as usize, &Start { entry: 0, ..start.clone() });
+        self.linked += 1;
+        if out.member != start.entry || out.retired > 0 {
+            self.links_taken += 1;
+        }
+        Some(out)
+    }
+
+    /// Compiles `wasm` (modules generated with links), fills the link
+    /// table with `links` (the region number of a link is its module's
+    /// index in `wasm`) and runs module `first` from member `start.entry`.
+    /// The outcome's member is the region the exit happened in
+    /// ([`CTX_REGION`]), its exit member is in `exit_member`.
+    pub fn run_modules(&mut self, wasm: &[Vec<u8>], links: &[Link], first: usize, start: &Start) -> Outcome {
+        let mut modules = Vec::new();
+        for w in wasm {
+            validate(w, true);
+            let ticket = self.engine.submit(w.clone());
+            let (t, module) = self.engine.poll().unwrap();
+            assert_eq!(t, ticket);
+            modules.push(module.unwrap_or_else(|e| panic!("{e}")));
+        }
+        let arena = self.space.arena();
+        let table = u64::from(self.links);
+        for i in 0..LINK_ENTRIES {
+            arena.write(table + u64::from(i * LINK_ENTRY_SIZE + LINK_KEY), MemSize::B8, LINK_EMPTY).unwrap();
+        }
+        for l in links {
+            let e = table + u64::from(link_index(l.pc) * LINK_ENTRY_SIZE);
+            arena.write(e + u64::from(LINK_PC), MemSize::B8, l.pc).unwrap();
+            arena.write(e + u64::from(LINK_KEY), MemSize::B8, l.key).unwrap();
+            arena.write(e + u64::from(LINK_FUNC), MemSize::B4, u64::from(modules[l.module])).unwrap();
+            arena.write(e + u64::from(LINK_MEMBER), MemSize::B4, u64::from(l.member)).unwrap();
+            arena.write(e + u64::from(LINK_REGION), MemSize::B4, l.module as u64).unwrap();
+        }
+        let mut out = self.run_module_in(modules[first], start, first as u32);
+        self.exit_member = out.member;
+        out.member = self.space.arena().read(u64::from(self.ctx + CTX_REGION), MemSize::B4).unwrap() as u32;
+        for m in modules {
+            self.engine.release(m);
+        }
+        out
+    }
+
     pub fn run_module(&mut self, module: u32, start: &Start) -> Outcome {
+        self.run_module_in(module, start, 0)
+    }
+
+    /// Runs `module` with [`CTX_REGION`] set to `region`.
+    fn run_module_in(&mut self, module: u32, start: &Start, region: u32) -> Outcome {
         self.reset(start);
         let ctx = u64::from(self.ctx);
         let arena = self.space.arena();
@@ -342,6 +462,9 @@ impl Rig {
         w32(CTX_TLB, self.tlb.arena_offset());
         w64(CTX_LIMIT, start.limit);
         w32(CTX_EXIT_REQUEST, u32::from(start.exit_request));
+        w64(CTX_RETIRED, 0);
+        w32(CTX_LINKS, self.links);
+        w32(CTX_REGION, region);
         let mut helpers = TestHelpers::default();
         let mut host = Host {
             space: &mut self.space,
@@ -367,13 +490,16 @@ impl Rig {
     pub fn check(&mut self, members: &[Member<'_>], start: &Start) -> Result<Outcome, String> {
         let tci = self.run_tci(members, start);
         let jit = self.run_jit(members, start);
-        compare(&tci, &jit).map_err(|e| {
-            let mut msg = e;
-            for (i, m) in members.iter().enumerate() {
-                msg += &format!("member {i} (successors {:?}):\n{}", m.successors, wemu_ir::text::print(m.ir));
-            }
-            msg
-        })?;
+        let linked = self.run_linked(members, start);
+        compare(&tci, &jit)
+            .and_then(|()| linked.map_or(Ok(()), |l| compare(&tci, &l).map_err(|e| format!("linked modules: {e}"))))
+            .map_err(|e| {
+                let mut msg = e;
+                for (i, m) in members.iter().enumerate() {
+                    msg += &format!("member {i} (successors {:?}):\n{}", m.successors, wemu_ir::text::print(m.ir));
+                }
+                msg
+            })?;
         Ok(jit)
     }
 }
@@ -407,7 +533,7 @@ pub fn compare(tci: &Outcome, jit: &Outcome) -> Result<(), String> {
 
 /// A single-member region without successors.
 pub fn single(b: &Block) -> [Member<'_>; 1] {
-    [Member { ir: b, successors: [None, None] }]
+    [Member { ir: b, successors: [None, None], key: 0 }]
 }
 
 /// Builds a region from `data` and checks it; `Ok(false)` if the bytes ran
@@ -439,11 +565,30 @@ pub fn check_bytes(rig: &mut Rig, data: &[u8]) -> Result<bool, String> {
         }
         succ.push(s);
     }
-    let members: Vec<Member<'_>> = blocks.iter().zip(&succ).map(|(ir, s)| Member { ir, successors: *s }).collect();
+    if u.arbitrary::<bool>().unwrap_or(false) {
+        // PCs that say where each `goto_tb` leads (the generator's are
+        // random), so the run as linked modules can take its links.
+        for (i, b) in blocks.iter_mut().enumerate() {
+            for inst in &mut b.insts {
+                if let wemu_ir::Inst::GotoTb { slot, pc } = inst {
+                    *pc = match succ[i][usize::from(*slot)] {
+                        Some(j) => 0x8000_0000 + 2 * u64::from(j),
+                        None => 0x8000_0100 + 4 * i as u64 + 2 * u64::from(*slot),
+                    };
+                }
+            }
+        }
+    }
+    let members: Vec<Member<'_>> =
+        blocks.iter().zip(&succ).map(|(ir, s)| Member { ir, successors: *s, key: 0 }).collect();
     let mut start = Start::new(state, ram);
     start.warm_tlb = u.arbitrary().unwrap_or(false);
     // Regions may loop forever: the limit ends them.
-    start.limit = u.int_in_range(0..=40).unwrap_or(7);
+    start.limit = if u.arbitrary().unwrap_or(true) {
+        u.int_in_range(0..=40).unwrap_or(7)
+    } else {
+        u.int_in_range(100..=400).unwrap_or(100)
+    };
     start.exit_request = u.ratio(1, 10).unwrap_or(false);
     start.entry = if u.ratio(1, 20).unwrap_or(false) { n } else { u.int_in_range(0..=n - 1).unwrap_or(0) };
     if std::env::var("WEMU_JIT_TRACE").is_ok() {

@@ -107,7 +107,8 @@ pub fn run_jit(image: &[u8], max_insns: u64, max_modules: usize) -> (Result<Exit
     let config = SpikeConfig { ram_size: 16 << 20, ..SpikeConfig::default() };
     let engine = WasmtimeEngine::new(Spike::arena_len(&config), Compile::Inline).expect("the wasmtime engine");
     let arena = wemu_jit_wasmtime::arena(&engine);
-    let options = Options { shared_memory: engine.shared_memory(), wasm_base: arena.wasm_base() };
+    let options =
+        Options { shared_memory: engine.shared_memory(), wasm_base: arena.wasm_base(), links: true, pc_offset: None };
     let jit_config = JitConfig { options, min_member_execs: 0, max_live_modules: max_modules, ..JitConfig::default() };
     let jit = Jit::new(Box::new(engine), jit_config);
     let setup = JitSetup { jit, arena, hot_threshold: 1 };

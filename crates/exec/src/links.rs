@@ -1,0 +1,81 @@
+//! The vCPU's link table (`wemu_wasm_jit::abi`, "Links"): which compiled
+//! region member runs the block at a PC, so generated code can go from one
+//! region to the next without returning to the loop.
+//!
+//! The loop fills an entry whenever it enters a region for a block (that
+//! block's key was just checked against the page tables) and empties the
+//! whole table before generated code runs again after anything that may
+//! make an entry wrong:
+//!
+//! * a region was removed (its module may be released and its table slot
+//!   reused): [`Jit::removals`](crate::Jit) changed;
+//! * the guest flushed its TLB (a translation may have changed, so the
+//!   same PC may now be other code): [`Tlb::flushes`] changed.
+
+use wemu_ir::MemSize;
+use wemu_softmmu::{Arena, ArenaError, Tlb};
+use wemu_wasm_jit::abi::{
+    LINK_EMPTY, LINK_ENTRIES, LINK_ENTRY_SIZE, LINK_FUNC, LINK_KEY, LINK_MEMBER, LINK_PC, LINK_REGION, LINK_TABLE_SIZE,
+    link_index,
+};
+
+/// A link table in the arena and what it was last emptied for.
+#[derive(Debug)]
+pub(crate) struct Links {
+    /// Arena offset of the table.
+    offset: u32,
+    /// Region removals and TLB flushes the table has seen.
+    removals: u64,
+    flushes: u64,
+    /// Whether an entry was filled since the table was last emptied.
+    filled: bool,
+}
+
+impl Links {
+    /// An empty table allocated in `arena`.
+    pub(crate) fn new(arena: &mut Arena) -> Result<Links, ArenaError> {
+        let offset = arena.alloc(u64::from(LINK_TABLE_SIZE), 64)?;
+        let mut links = Links { offset, removals: 0, flushes: 0, filled: true };
+        links.empty(arena);
+        Ok(links)
+    }
+
+    /// Arena offset of the table.
+    pub(crate) fn offset(&self) -> u32 {
+        self.offset
+    }
+
+    /// Empties the table if a region was removed or the TLB flushed since
+    /// it last looked (`removals`: the JIT tier's count).
+    pub(crate) fn sync(&mut self, arena: &Arena, removals: u64, tlb: &Tlb) {
+        if self.removals != removals || self.flushes != tlb.flushes() {
+            self.removals = removals;
+            self.flushes = tlb.flushes();
+            self.empty(arena);
+        }
+    }
+
+    fn empty(&mut self, arena: &Arena) {
+        if !self.filled {
+            return;
+        }
+        for i in 0..LINK_ENTRIES {
+            let e = u64::from(self.offset + i * LINK_ENTRY_SIZE);
+            let _ = arena.write(e + u64::from(LINK_KEY), MemSize::B8, LINK_EMPTY);
+        }
+        self.filled = false;
+    }
+
+    /// Makes the entry of `pc` lead to member `member` of region `region`,
+    /// whose module is at `func` in the engine's table; `key` is the
+    /// block's `link_key`.
+    pub(crate) fn fill(&mut self, arena: &Arena, pc: u64, key: u64, func: u32, member: u32, region: u32) {
+        let e = u64::from(self.offset + link_index(pc) * LINK_ENTRY_SIZE);
+        let _ = arena.write(e + u64::from(LINK_PC), MemSize::B8, pc);
+        let _ = arena.write(e + u64::from(LINK_KEY), MemSize::B8, key);
+        let _ = arena.write(e + u64::from(LINK_FUNC), MemSize::B4, u64::from(func));
+        let _ = arena.write(e + u64::from(LINK_MEMBER), MemSize::B4, u64::from(member));
+        let _ = arena.write(e + u64::from(LINK_REGION), MemSize::B4, u64::from(region));
+        self.filled = true;
+    }
+}
