@@ -186,6 +186,14 @@ pub trait Guest {
         None
     }
 
+    /// Where the loop keeps, in the state, this vCPU's retired
+    /// instructions before the current block (a little-endian u64, exact
+    /// whenever a helper runs), for per-vCPU instruction counters; `None`
+    /// if the guest does not want it.
+    fn retired_offset(&self) -> Option<u32> {
+        None
+    }
+
     /// Translates the block at `key`, at most `max_insns` guest instructions
     /// (at least one), reading code only through `code`.
     ///

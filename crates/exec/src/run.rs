@@ -171,6 +171,7 @@ impl<G: Guest> Vcpu<G> {
             vcpu: self.index,
             state_offset,
             jit_ctx: self.jit_ctx,
+            retired_offset: self.guest.retired_offset(),
             links: &mut self.links,
             guest: &mut self.guest,
             walker: &mut self.walker,
@@ -195,6 +196,7 @@ impl<G: Guest> Vcpu<G> {
             trace,
             tracer,
         };
+        r.sync_retired();
         let exit = r.run(budget);
         if trace.intersects(MEM_TRACE) {
             r.drain_mem_trace();
@@ -210,6 +212,8 @@ struct Runner<'a, G: Guest, M: Machine> {
     /// Arena offsets of the state block and the JIT context block.
     state_offset: u32,
     jit_ctx: u32,
+    /// [`Guest::retired_offset`].
+    retired_offset: Option<u32>,
     links: &'a mut crate::links::Links,
     guest: &'a mut G,
     walker: &'a mut G::Walker,
@@ -253,6 +257,13 @@ macro_rules! ctx {
     ($r:expr) => {
         CpuContext { vcpu: $r.vcpu, state: &mut *$r.state, mem: mem!($r), helpers: &mut *$r.helpers }
     };
+}
+
+/// Stores `count` as the u64 at `off` of the state (nothing if out of it).
+fn write_retired(state: &mut [u8], off: u32, count: u64) {
+    if let Some(b) = state.get_mut(off as usize..).and_then(<[u8]>::first_chunk_mut::<8>) {
+        *b = count.to_le_bytes();
+    }
 }
 
 /// Whether the second and later (virtual, physical) pages of a block still
@@ -393,6 +404,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
             ctx,
             wasm_base,
             synced: 0,
+            retired: self.retired_offset.map(|off| (off, self.stats.insns)),
         };
         let Some(jit) = self.cache.jit_mut() else { return Flow::Next(Next::Lookup) };
         let result = jit.run(module, member, ctx_wasm, &mut host);
@@ -413,6 +425,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         self.executed += retired;
         self.stats.insns += retired;
         self.timers.clock().retire(retired.saturating_sub(synced));
+        self.sync_retired();
         // The member the exit belongs to: the region may have been dropped
         // by a helper's doing (never, today), so look it up again.
         let from = self.cache.jit_mut().and_then(|j| j.member(region, exit_member));
@@ -514,6 +527,15 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         self.executed += insns;
         self.stats.insns += insns;
         self.timers.clock().retire(insns);
+        self.sync_retired();
+    }
+
+    /// Writes the vCPU's retired count where the guest keeps it
+    /// ([`Guest::retired_offset`]).
+    fn sync_retired(&mut self) {
+        if let Some(off) = self.retired_offset {
+            write_retired(self.state, off, self.stats.insns);
+        }
     }
 
     /// Finds (or translates) the block to run next.
@@ -871,6 +893,8 @@ struct RegionHost<'a, 'm, G: Guest> {
     wasm_base: u32,
     /// Instructions of completed members already retired on the clock.
     synced: u64,
+    /// [`Guest::retired_offset`] and the vCPU's count at the run's start.
+    retired: Option<(u32, u64)>,
 }
 
 impl<G: Guest> RegionHost<'_, '_, G> {
@@ -881,6 +905,9 @@ impl<G: Guest> RegionHost<'_, '_, G> {
         let retired = retired.unwrap_or(self.synced);
         self.timers.clock().retire(retired.saturating_sub(self.synced));
         self.synced = self.synced.max(retired);
+        if let Some((off, base)) = self.retired {
+            write_retired(self.state, off, base + retired);
+        }
     }
 
     /// Runs `f` against the vCPU; if it reached a device (whose interrupt

@@ -221,6 +221,10 @@ impl Guest for Riscv64Cpu {
         Some(state::PC)
     }
 
+    fn retired_offset(&self) -> Option<u32> {
+        Some(state::RETIRED.0)
+    }
+
     fn translate(
         &mut self,
         key: BlockKey,

@@ -131,6 +131,11 @@ fields! {
     PMPCFG * 2,
     /// `pmpaddr0`..`pmpaddr15`.
     PMPADDR * 16,
+    /// The instructions this hart retired before the current block, kept
+    /// by the vCPU loop ([`wemu_exec::Guest::retired_offset`]): what
+    /// `minstret` and `mcycle` count (per hart, also with several harts
+    /// sharing one clock).
+    RETIRED,
 }
 
 /// The value of [`LR_ADDR`] when there is no reservation (never a valid,

@@ -102,9 +102,9 @@ impl Riscv64Helpers {
 
     /// The counters instruction `insn_index` of the running block sees
     /// (the clock's instruction count is that of the block's start).
-    pub fn counters(&self, insn_index: u64) -> Counters {
+    pub fn counters(&self, st: &State<'_>, insn_index: u64) -> Counters {
         match &self.timebase {
-            Some(t) => Counters { time: t.mtime(), icount: t.clock.icount().wrapping_add(insn_index) },
+            Some(t) => Counters { time: t.mtime(), icount: st.get(state::RETIRED).wrapping_add(insn_index) },
             None => Counters { time: self.fixed.time, icount: self.fixed.icount.wrapping_add(insn_index) },
         }
     }
@@ -132,7 +132,7 @@ impl Riscv64Helpers {
     ) -> Result<u64, FaultCode> {
         let arg = |i: usize| args.get(i).copied().unwrap_or(0);
         let (csr_no, src, ctl) = ((arg(0) & 0xfff) as u16, arg(1), arg(2) as u32);
-        let c = self.counters(u64::from(ctl >> CSR_INDEX_SHIFT));
+        let c = self.counters(st, u64::from(ctl >> CSR_INDEX_SHIFT));
         let old = if ctl & CSR_READ != 0 || h != HelperId::Csrrw {
             csr::read(st, csr_no, &c).map_err(|_| illegal(st))?
         } else {
