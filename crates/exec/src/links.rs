@@ -3,9 +3,9 @@
 //! region to the next without returning to the loop.
 //!
 //! The loop fills an entry whenever it enters a region for a block (that
-//! block's key was just checked against the page tables) and empties the
-//! whole table before generated code runs again after anything that may
-//! make an entry wrong:
+//! block's key was just checked against the page tables) and invalidates
+//! every entry at once (by moving to a new generation) before generated
+//! code runs again after anything that may make an entry wrong:
 //!
 //! * a region was removed (its module may be released and its table slot
 //!   reused): [`Jit::removals`](crate::Jit) changed;
@@ -15,8 +15,8 @@
 use wemu_ir::MemSize;
 use wemu_softmmu::{Arena, ArenaError, Tlb};
 use wemu_wasm_jit::abi::{
-    LINK_EMPTY, LINK_ENTRIES, LINK_ENTRY_SIZE, LINK_FUNC, LINK_KEY, LINK_MEMBER, LINK_PC, LINK_REGION, LINK_TABLE_SIZE,
-    link_index,
+    LINK_EMPTY, LINK_ENTRIES, LINK_ENTRY_SIZE, LINK_FUNC, LINK_GEN, LINK_KEY, LINK_MEMBER, LINK_PC, LINK_REGION,
+    LINK_TABLE_SIZE, link_index,
 };
 
 /// A link table in the arena and what it was last emptied for.
@@ -27,16 +27,16 @@ pub(crate) struct Links {
     /// Region removals and TLB flushes the table has seen.
     removals: u64,
     flushes: u64,
-    /// Whether an entry was filled since the table was last emptied.
-    filled: bool,
+    /// The generation valid entries carry.
+    generation: u32,
 }
 
 impl Links {
     /// An empty table allocated in `arena`.
     pub(crate) fn new(arena: &mut Arena) -> Result<Links, ArenaError> {
         let offset = arena.alloc(u64::from(LINK_TABLE_SIZE), 64)?;
-        let mut links = Links { offset, removals: 0, flushes: 0, filled: true };
-        links.empty(arena);
+        let links = Links { offset, removals: 0, flushes: 0, generation: 1 };
+        links.clear(arena);
         Ok(links)
     }
 
@@ -45,25 +45,32 @@ impl Links {
         self.offset
     }
 
+    /// The generation of the valid entries.
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation
+    }
+
     /// Empties the table if a region was removed or the TLB flushed since
     /// it last looked (`removals`: the JIT tier's count).
     pub(crate) fn sync(&mut self, arena: &Arena, removals: u64, tlb: &Tlb) {
         if self.removals != removals || self.flushes != tlb.flushes() {
             self.removals = removals;
             self.flushes = tlb.flushes();
-            self.empty(arena);
+            self.generation = self.generation.wrapping_add(1);
+            if self.generation == 0 {
+                // Entries of the old generation 1 would come back to life.
+                self.clear(arena);
+                self.generation = 1;
+            }
         }
     }
 
-    fn empty(&mut self, arena: &Arena) {
-        if !self.filled {
-            return;
-        }
+    /// Makes every entry free (no key matches `LINK_EMPTY`).
+    fn clear(&self, arena: &Arena) {
         for i in 0..LINK_ENTRIES {
             let e = u64::from(self.offset + i * LINK_ENTRY_SIZE);
             let _ = arena.write(e + u64::from(LINK_KEY), MemSize::B8, LINK_EMPTY);
         }
-        self.filled = false;
     }
 
     /// Makes the entry of `pc` lead to member `member` of region `region`,
@@ -76,6 +83,6 @@ impl Links {
         let _ = arena.write(e + u64::from(LINK_FUNC), MemSize::B4, u64::from(func));
         let _ = arena.write(e + u64::from(LINK_MEMBER), MemSize::B4, u64::from(member));
         let _ = arena.write(e + u64::from(LINK_REGION), MemSize::B4, u64::from(region));
-        self.filled = true;
+        let _ = arena.write(e + u64::from(LINK_GEN), MemSize::B4, u64::from(self.generation));
     }
 }

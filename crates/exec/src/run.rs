@@ -74,6 +74,11 @@ pub enum RunExit {
 /// microseconds in the interpreter).
 const REAL_TIME_POLL_INSNS: u64 = 1 << 13;
 
+/// Instructions between two polls of the JIT engine for finished modules
+/// (asking at every block costs more than installing a module a few
+/// thousand instructions late).
+const JIT_POLL_INSNS: u64 = 1 << 12;
+
 /// One-instruction steps tried for a store to watched code before giving
 /// up (each one unwatches at least the page it hit).
 const CODE_WRITE_ATTEMPTS: u32 = 4;
@@ -193,6 +198,7 @@ impl<G: Guest> Vcpu<G> {
             budget,
             deadline,
             next_poll: 0,
+            next_jit_poll: 0,
             trace,
             tracer,
         };
@@ -239,6 +245,8 @@ struct Runner<'a, G: Guest, M: Machine> {
     deadline: Option<u64>,
     /// Real time: `executed` at which to read the host clock next.
     next_poll: u64,
+    /// `executed` at which to ask the JIT engine for finished modules next.
+    next_jit_poll: u64,
     /// The categories traced in this call (none without a tracer).
     trace: Categories,
     tracer: Option<&'a mut (dyn Tracer + Send + 'static)>,
@@ -284,7 +292,8 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         }
         let mut next = Next::Lookup;
         loop {
-            if self.cache.jit_pending() {
+            if self.executed >= self.next_jit_poll && self.cache.jit_pending() {
+                self.next_jit_poll = self.executed + JIT_POLL_INSNS;
                 self.cache.jit_poll();
             }
             if self.space.has_code_writes() {
@@ -366,8 +375,8 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
     /// the next step, as for a block.
     fn run_region(&mut self, region: u32, member: u32) -> Flow {
         use wemu_wasm_jit::abi::{
-            CTX_EXIT_REQUEST, CTX_LIMIT, CTX_LINKS, CTX_REGION, CTX_RETIRED, CTX_STATE, CTX_TLB, RunOutcome, link_key,
-            read_outcome,
+            CTX_EXIT_REQUEST, CTX_LIMIT, CTX_LINK_GEN, CTX_LINKS, CTX_REGION, CTX_RETIRED, CTX_STATE, CTX_TLB,
+            RunOutcome, link_key, read_outcome,
         };
         let Some((module, entry_id)) = self.cache.jit_mut().and_then(|j| j.enter(region, member)) else {
             return Flow::Next(Next::Lookup);
@@ -395,6 +404,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         let _ = w32(CTX_EXIT_REQUEST, 0);
         let _ = w32(CTX_LINKS, wasm_base.wrapping_add(self.links.offset()));
         let _ = w32(CTX_REGION, region);
+        let _ = w32(CTX_LINK_GEN, self.links.generation());
         let ctx_wasm = wasm_base.wrapping_add(self.jit_ctx);
         let mut host: RegionHost<'_, '_, G> = RegionHost {
             state: &mut *self.state,

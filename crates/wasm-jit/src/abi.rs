@@ -62,6 +62,7 @@
 //! | [`CTX_ARGS`] | `[u64; 8]` | out | helper arguments |
 //! | [`CTX_LINKS`] | u32 | in | Wasm address of the vCPU's link table (modules generated with links) |
 //! | [`CTX_REGION`] | u32 | in/out | the host's number of the region running; a link sets it to the target's, so at the exit it names the region the exit member belongs to |
+//! | [`CTX_LINK_GEN`] | u32 | in | the link table's generation: only entries of this generation are valid |
 //!
 //! # Member boundaries
 //!
@@ -93,16 +94,19 @@
 //! | [`LINK_FUNC`] | u32 | the target module's index in [`REGIONS`] |
 //! | [`LINK_MEMBER`] | u32 | the block's member index in that module |
 //! | [`LINK_REGION`] | u32 | the host's region number, stored at [`CTX_REGION`] |
+//! | [`LINK_GEN`] | u32 | the generation the entry was filled in |
 //!
 //! At such a boundary, when the limit and the exit request allow going on
 //! (as for a member transition), generated code looks the target PC up;
-//! if the entry's PC and key match the exiting member's own key (a block
-//! that changes what the key derives from ends with `exit_tb`), it counts
+//! if the entry's PC, key and generation match (the key is the exiting
+//! member's own: a block that changes what the key derives from ends with
+//! `exit_tb`; the generation is [`CTX_LINK_GEN`]), it counts
 //! the member in `retired`, stores the globals back, sets [`CTX_REGION`]
 //! and tail-calls `run(ctx, member)` of the target. Otherwise it exits as
 //! without links. The host fills entries for blocks it enters and must
-//! clear entries whose module it releases or whose translation the guest
-//! may have changed (any TLB flush) before generated code runs again.
+//! invalidate entries whose module it releases or whose translation the
+//! guest may have changed (any TLB flush) before generated code runs
+//! again, which it does at once for all by moving to a new generation.
 
 use wemu_ir::runtime::{Exit, ExitKind};
 use wemu_ir::{Endian, MemOp, MemSize, RmwOp};
@@ -146,8 +150,9 @@ pub const CTX_ARGS: u32 = 80;
 pub const MAX_HELPER_ARGS: usize = 8;
 pub const CTX_LINKS: u32 = CTX_ARGS + 8 * MAX_HELPER_ARGS as u32;
 pub const CTX_REGION: u32 = CTX_LINKS + 4;
+pub const CTX_LINK_GEN: u32 = CTX_REGION + 4;
 /// Bytes of the context block.
-pub const CTX_SIZE: u32 = CTX_REGION + 4;
+pub const CTX_SIZE: u32 = CTX_LINK_GEN + 4;
 
 /// Entries of a link table (a power of two).
 pub const LINK_ENTRIES: u32 = 2048;
@@ -160,6 +165,7 @@ pub const LINK_KEY: u32 = 8;
 pub const LINK_FUNC: u32 = 16;
 pub const LINK_MEMBER: u32 = 20;
 pub const LINK_REGION: u32 = 24;
+pub const LINK_GEN: u32 = 28;
 /// [`LINK_KEY`] of a free entry: no [`link_key`] (its bits 40..64 are 0).
 pub const LINK_EMPTY: u64 = u64::MAX;
 

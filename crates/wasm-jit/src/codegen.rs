@@ -1151,6 +1151,12 @@ impl Gen<'_> {
             .i64_load(a64(LINK_KEY))
             .local_get(lk_key)
             .i64_ne()
+            .i32_or()
+            .local_get(ptr)
+            .i32_load(a32(LINK_GEN))
+            .local_get(CTX)
+            .i32_load(a32(CTX_LINK_GEN))
+            .i32_ne()
             .i32_or();
         self.br_if(Ctl::LinkMiss);
         self.ins()

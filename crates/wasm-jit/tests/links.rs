@@ -76,15 +76,15 @@ fn read(out: &Outcome, off: usize) -> u64 {
 /// Three modules, 0x100 -> 0x200 -> 0x300, through `lookup_tb` or
 /// `goto_tb`: with every link in the table the run goes through all three
 /// and ends at the `exit_tb` in the last; it stops where the limit, the
-/// exit request, a missing entry or a key mismatch says, in the exiting
-/// module with its state exact.
+/// exit request, a missing entry, a key or a generation mismatch says, in
+/// the exiting module with its state exact.
 #[test]
 fn chains_of_modules() {
     let mut rig = Rig::new();
     for indirect in [true, false] {
         let blocks = [hop(0x100, 0x200, indirect), hop(0x200, 0x300, indirect), last(0x300)];
         let wasm: Vec<Vec<u8>> = blocks.iter().map(|b| compile(b, KEY)).collect();
-        let link = |pc: u64, module: usize| Link { pc, key: KEY, module, member: 0 };
+        let link = |pc: u64, module: usize| Link { pc, key: KEY, module, member: 0, generation: LINK_GENERATION };
         let all = [link(0x200, 1), link(0x300, 2)];
 
         // Everything linked: a = 2 + 2, b = 3a, n = 2 hops, 4 instructions
@@ -96,13 +96,14 @@ fn chains_of_modules() {
         // Where each run stops short of the last module: (links, limit,
         // request) -> (region, retired). A member starts only while
         // `retired` plus its instructions stays below the limit.
-        let cases: [(&[Link], u64, bool, u32, u64); 6] = [
+        let cases: [(&[Link], u64, bool, u32, u64); 7] = [
             (&all, 4, true, 0, 0),
             (&all, 2, false, 0, 0),
             (&all, 3, false, 1, 2),
             (&all, 4, false, 1, 2),
             (&all[..1], 100, false, 1, 2),
             (&[link(0x200, 1), Link { key: KEY ^ 1, ..link(0x300, 2) }], 100, false, 1, 2),
+            (&[link(0x200, 1), Link { generation: LINK_GENERATION - 1, ..link(0x300, 2) }], 100, false, 1, 2),
         ];
         for (links, limit, request, region, retired) in cases {
             let mut start = Start::new(state(2), vec![]);
@@ -141,7 +142,7 @@ fn link_into_a_member() {
         Member { ir: &target, successors: [None, None], key: KEY },
     ];
     let wasm = vec![compile(&first, KEY), compile_region(&region, &options).unwrap()];
-    let links = [Link { pc: 0x400, key: KEY, module: 1, member: 1 }];
+    let links = [Link { pc: 0x400, key: KEY, module: 1, member: 1, generation: LINK_GENERATION }];
     let out = rig.run_modules(&wasm, &links, 0, &Start::new(state(7), vec![]));
     assert_eq!((out.member, rig.exit_member, out.exit.kind, out.retired), (1, 1, ExitKind::Status(5), 2));
     assert_eq!((read(&out, 0), read(&out, 8), read(&out, 16)), (8, 24, 1));

@@ -86,6 +86,9 @@ impl<M: ?Sized> Helpers<M> for TestHelpers {
     }
 }
 
+/// The link table generation [`Rig::run_modules`] runs in.
+pub const LINK_GENERATION: u32 = 7;
+
 /// A link table entry for [`Rig::run_modules`].
 #[derive(Clone, Copy, Debug)]
 pub struct Link {
@@ -94,6 +97,8 @@ pub struct Link {
     /// Index of the target module.
     pub module: usize,
     pub member: u32,
+    /// Valid if [`LINK_GENERATION`].
+    pub generation: u32,
 }
 
 /// How a region run ended.
@@ -399,8 +404,10 @@ impl Rig {
                 compile_region(&one, &options).unwrap_or_else(|e| panic!("{e}"))
             })
             .collect();
-        let links: Vec<Link> =
-            linked.iter().map(|&(pc, j)| Link { pc, key: KEY, module: j as usize, member: 0 }).collect();
+        let links: Vec<Link> = linked
+            .iter()
+            .map(|&(pc, j)| Link { pc, key: KEY, module: j as usize, member: 0, generation: LINK_GENERATION })
+            .collect();
         let out = self.run_modules(&wasm, &links, start.entry as usize, &Start { entry: 0, ..start.clone() });
         self.linked += 1;
         if out.member != start.entry || out.retired > 0 {
@@ -435,6 +442,7 @@ impl Rig {
             arena.write(e + u64::from(LINK_FUNC), MemSize::B4, u64::from(modules[l.module])).unwrap();
             arena.write(e + u64::from(LINK_MEMBER), MemSize::B4, u64::from(l.member)).unwrap();
             arena.write(e + u64::from(LINK_REGION), MemSize::B4, l.module as u64).unwrap();
+            arena.write(e + u64::from(LINK_GEN), MemSize::B4, u64::from(l.generation)).unwrap();
         }
         let mut out = self.run_module_in(modules[first], start, first as u32);
         self.exit_member = out.member;
@@ -465,6 +473,7 @@ impl Rig {
         w64(CTX_RETIRED, 0);
         w32(CTX_LINKS, self.links);
         w32(CTX_REGION, region);
+        w32(CTX_LINK_GEN, LINK_GENERATION);
         let mut helpers = TestHelpers::default();
         let mut host = Host {
             space: &mut self.space,
