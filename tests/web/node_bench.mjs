@@ -42,7 +42,7 @@ const done = new Promise((resolve, reject) => {
   runner = new Runner(
     wemu,
     images,
-    { ramMib: 256, jitThreshold: 1000, append: `console=ttyS0 earlycon=sbi wemu_bench=${scale}` },
+    { ramMib: 256, jitThreshold: 3000, append: `console=ttyS0 earlycon=sbi wemu_bench=${scale}` },
     {
       output(bytes) {
         transcript += decoder.decode(bytes, { stream: true });

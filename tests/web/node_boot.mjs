@@ -36,7 +36,7 @@ function fail(msg) {
   if (waiter) waiter.reject(new Error(msg));
 }
 
-const runner = new Runner(wemu, images, { ramMib: 256, jitThreshold: 1000 }, {
+const runner = new Runner(wemu, images, { ramMib: 256, jitThreshold: 3000 }, {
   output(bytes) {
     const s = decoder.decode(bytes, { stream: true });
     transcript += s;
