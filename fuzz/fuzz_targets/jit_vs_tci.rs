@@ -1,8 +1,10 @@
 //! Random valid IR linked into regions of up to three members runs the
-//! same in the interpreter (member by member) and as a module from the Wasm
-//! JIT's code generator (in wasmtime), against one softmmu: same exit,
-//! member, instructions retired, CPU state, guest memory and helper calls.
-//! Every module also validates, shared and not.
+//! same in the interpreter (member by member), as a module from the Wasm
+//! JIT's code generator (in wasmtime) and, where the `goto_tb` PCs allow,
+//! as one module per member joined by links (tail calls through the link
+//! table), against one softmmu: same exit, member, instructions retired,
+//! CPU state, guest memory and helper calls. Every module also validates,
+//! shared and not.
 #![no_main]
 
 use std::cell::RefCell;

@@ -13,9 +13,15 @@
 //!   to the engine, which may compile them on another thread; the blocks
 //!   keep running in the interpreter until [`Engine::poll`] returns the
 //!   module. A region whose members left the cache meanwhile is dropped.
+//! * **Links.** Where the engine supports them ([`Engine::links`]), a
+//!   region leaving for a block outside it continues in that block's
+//!   region without coming back to the loop, through the vCPU's link table
+//!   (`links.rs`; `wemu_wasm_jit::abi`, "Links").
 //! * **Live modules are capped** ([`JitConfig::max_live_modules`]): past
-//!   the cap the region run least recently is evicted, one at a time —
-//!   never a full flush. Handles are reused by the engine.
+//!   the cap the region used least recently (entered by the loop, or left
+//!   from back to it; one only passed through by links is not seen) is
+//!   evicted, one at a time — never a full flush. Handles are reused by
+//!   the engine.
 //! * **Invalidation.** A member leaving the cache (its code was written,
 //!   or it was evicted) drops its whole region: the module inlines that
 //!   block and may branch to it.
@@ -285,6 +291,15 @@ impl Jit {
         let r = self.regions.get_mut(index as usize)?.as_mut()?;
         r.last_used = self.tick;
         Some((r.module, *r.members.get(member as usize)?))
+    }
+
+    /// Marks region `index` used (a run left generated code in it: links
+    /// may have entered it without the loop).
+    pub(crate) fn touch(&mut self, index: u32) {
+        self.tick += 1;
+        if let Some(Some(r)) = self.regions.get_mut(index as usize) {
+            r.last_used = self.tick;
+        }
     }
 
     /// Member `member` of region `index`.

@@ -431,6 +431,7 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         };
         let RunOutcome { member: exit_member, exit, retired } = read_outcome(kind, r32, r64);
         // The region the exit happened in: links may have left this one.
+        let entry_region = region;
         let region = r32(CTX_REGION);
         self.executed += retired;
         self.stats.insns += retired;
@@ -447,6 +448,9 @@ impl<G: Guest, M: Machine> Runner<'_, G, M> {
         self.stats.jit_insns += in_region;
         if let Some(j) = self.cache.jit_mut() {
             j.stats.insns += in_region;
+            if region != entry_region {
+                j.touch(region);
+            }
         }
         self.after_block(exit, from, block_pc)
     }
