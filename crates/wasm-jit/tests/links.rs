@@ -69,6 +69,16 @@ fn compile(b: &Block, key: u64) -> Vec<u8> {
     compile_region(&one, &options).unwrap()
 }
 
+/// `b` as member 0 of a region whose member 1 (never run) has another key,
+/// so the members' keys differ.
+fn compile_mixed(b: &Block, key: u64) -> Vec<u8> {
+    let options = Options { shared_memory: true, wasm_base: 0, links: true, pc_offset: Some(PC) };
+    let other = last(0x999);
+    let two =
+        [Member { ir: b, successors: [None, None], key }, Member { ir: &other, successors: [None, None], key: !key }];
+    compile_region(&two, &options).unwrap()
+}
+
 fn read(out: &Outcome, off: usize) -> u64 {
     u64::from_le_bytes(out.state[off..off + 8].try_into().unwrap())
 }
@@ -81,9 +91,10 @@ fn read(out: &Outcome, off: usize) -> u64 {
 #[test]
 fn chains_of_modules() {
     let mut rig = Rig::new();
-    for indirect in [true, false] {
+    for (indirect, mixed) in [(true, false), (false, false), (true, true), (false, true)] {
         let blocks = [hop(0x100, 0x200, indirect), hop(0x200, 0x300, indirect), last(0x300)];
-        let wasm: Vec<Vec<u8>> = blocks.iter().map(|b| compile(b, KEY)).collect();
+        let wasm: Vec<Vec<u8>> =
+            blocks.iter().map(|b| if mixed { compile_mixed(b, KEY) } else { compile(b, KEY) }).collect();
         let link = |pc: u64, module: usize| Link { pc, key: KEY, module, member: 0, generation: LINK_GENERATION };
         let all = [link(0x200, 1), link(0x300, 2)];
 
@@ -110,7 +121,10 @@ fn chains_of_modules() {
             start.limit = limit;
             start.exit_request = request;
             let out = rig.run_modules(&wasm, links, 0, &start);
-            let what = format!("indirect {indirect}, limit {limit}, request {request}, {} links", links.len());
+            let what = format!(
+                "indirect {indirect}, mixed keys {mixed}, limit {limit}, request {request}, {} links",
+                links.len()
+            );
             assert_eq!((out.member, out.retired), (region, retired), "{what}");
             assert_eq!(rig.exit_member, 0, "{what}");
             let kind = if indirect {
