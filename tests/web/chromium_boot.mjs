@@ -2,18 +2,20 @@
 // opens the served page, waits for the busybox prompt in the terminal, types
 // `uname -m; echo $((6*7))`, reads `riscv64` and `42` back from the terminal,
 // checks the JIT's figures and saves a screenshot. Prints the time from page
-// load to the prompt.
+// load to the prompt. With HARTS (default 1) the page runs that many harts
+// (`?smp=`) and `nproc` must print it.
 //
-//   WEMU_WEB_DIR=hosts/web node tests/web/chromium_boot.mjs URL jit|tci SCREENSHOT.png
+//   WEMU_WEB_DIR=hosts/web node tests/web/chromium_boot.mjs URL jit|tci SCREENSHOT.png [HARTS]
 //
 // `cargo xtask test-web` serves the site and runs it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { launch } from './chromium.mjs';
 
-const [url, accel = 'jit', shot = 'screenshot.png'] = process.argv.slice(2);
-if (!url) {
-  console.error('usage: node chromium_boot.mjs URL jit|tci SCREENSHOT.png');
+const [url, accel = 'jit', shot = 'screenshot.png', hartsArg = '1'] = process.argv.slice(2);
+const harts = Number(hartsArg);
+if (!url || !(harts >= 1)) {
+  console.error('usage: node chromium_boot.mjs URL jit|tci SCREENSHOT.png [HARTS]');
   process.exit(2);
 }
 const BOOT_TIMEOUT_MS = 900_000;
@@ -23,7 +25,7 @@ let ok = false;
 const { page, close } = await launch();
 try {
   const t0 = Date.now();
-  await page.goto(`${url}${url.includes("?") ? "&" : "?"}accel=${accel}`);
+  await page.goto(`${url}${url.includes('?') ? '&' : '?'}accel=${accel}${harts > 1 ? `&smp=${harts}` : ''}`);
   // The prompt (or an error the page reports).
   await page.waitForFunction(() => window.wemu && (window.wemu.promptMs !== null || window.wemu.error), null, {
     timeout: BOOT_TIMEOUT_MS,
@@ -33,14 +35,14 @@ try {
   if (boot.error) throw new Error(`the page reports: ${boot.error}`);
   const loadToPromptS = (Date.now() - t0) / 1000;
   await page.click('#terminal');
-  await page.keyboard.type('uname -m; echo $((6*7))\n');
+  await page.keyboard.type('uname -m; echo $((6*7)); nproc\n');
   await page.waitForFunction(
-    () => {
+    (n) => {
       const t = window.wemu.screenText();
       const i = t.lastIndexOf('uname -m; echo');
-      return i >= 0 && /riscv64\s+42\s/.test(t.slice(i));
+      return i >= 0 && new RegExp(`riscv64\\s+42\\s+${n}\\s`).test(t.slice(i));
     },
-    null,
+    harts,
     { timeout: COMMAND_TIMEOUT_MS, polling: 250 },
   );
   // Let the status bar refresh once more.
@@ -50,7 +52,7 @@ try {
   await page.screenshot({ path: shot });
   console.log(`status bar: ${s.status}`);
   console.log(
-    `chromium e2e (${accel}): page load to shell prompt ${loadToPromptS.toFixed(1)} s (page's own clock ${(boot.promptMs / 1000).toFixed(1)} s),` +
+    `chromium e2e (${accel}, ${harts} hart${harts > 1 ? 's' : ''}): page load to shell prompt ${loadToPromptS.toFixed(1)} s (page's own clock ${(boot.promptMs / 1000).toFixed(1)} s),` +
       ` ${(s.stats.insns / 1e9).toFixed(2)} G instructions, cross-origin isolated: ${s.isolated}; screenshot ${shot}`,
   );
   if (accel === 'jit') {

@@ -221,18 +221,22 @@ pub fn test_web(args: &[String]) -> Result<(), String> {
     let url = format!("http://127.0.0.1:{}/", server.port());
     std::thread::spawn(move || server.run_forever());
     let shots = target_dir().join("web");
-    let chromium = |accel: &str| {
+    let chromium = |accel: &str, harts: u32| {
         let mut c = Command::new("node");
+        let shot =
+            if harts > 1 { format!("screenshot-{accel}-smp{harts}.png") } else { format!("screenshot-{accel}.png") };
         c.arg(tests.join("chromium_boot.mjs"))
             .arg(&url)
             .arg(accel)
-            .arg(shots.join(format!("screenshot-{accel}.png")))
+            .arg(shots.join(shot))
+            .arg(harts.to_string())
             .env("WEMU_WEB_DIR", web_dir());
         c
     };
-    run_cmd("web e2e (Chromium): the page boots Linux, the terminal runs commands (JIT)", &mut chromium("jit"))?;
+    run_cmd("web e2e (Chromium): the page boots Linux, the terminal runs commands (JIT)", &mut chromium("jit", 1))?;
+    run_cmd("web e2e (Chromium): four harts (?smp=4), nproc prints 4 (JIT)", &mut chromium("jit", 4))?;
     if measure {
-        run_cmd("web measure (Chromium): page load to prompt, interpreter only", &mut chromium("tci"))?;
+        run_cmd("web measure (Chromium): page load to prompt, interpreter only", &mut chromium("tci", 1))?;
         if site.join("bench/initramfs-bench.cpio.gz").is_file() {
             for accel in ["jit", "tci"] {
                 run_cmd(

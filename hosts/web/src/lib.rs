@@ -75,8 +75,9 @@ pub struct WebMachine {
 #[wasm_bindgen]
 impl WebMachine {
     /// A board booting `kernel` with OpenSBI `firmware` and `initrd`, with
-    /// `ram_mib` MiB of RAM. `jit_threshold` 0 runs the interpreter alone;
-    /// otherwise blocks run that many times are compiled to Wasm.
+    /// `ram_mib` MiB of RAM and `harts` harts (1 to 8, run in turn on this
+    /// worker). `jit_threshold` 0 runs the interpreter alone; otherwise
+    /// blocks run that many times are compiled to Wasm.
     /// `unix_time_ms` sets the RTC; `seed` is the device tree's rng-seed.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
@@ -86,6 +87,7 @@ impl WebMachine {
         initrd: &[u8],
         bootargs: String,
         ram_mib: u32,
+        harts: u32,
         jit_threshold: u32,
         unix_time_ms: f64,
         seed: &[u8],
@@ -93,8 +95,8 @@ impl WebMachine {
         std::panic::set_hook(Box::new(|info| {
             log(&format!("wemu panicked: {info}"));
         }));
-        // The board's other settings (harts, ...) keep their defaults: this
-        // is the single-threaded build.
+        // The board's other settings keep their defaults. This is the
+        // single-threaded build: several harts take turns on this worker.
         #[allow(clippy::needless_update)]
         let config = VirtConfig {
             ram_size: u64::from(ram_mib) << 20,
@@ -118,7 +120,7 @@ impl WebMachine {
         };
         let output = Output::default();
         let clock = Clock::real_time(Box::new(PerformanceClock));
-        let virt = Virt::with_jit(&config, images, Box::new(output.clone()), Vec::new(), clock, jit)
+        let virt = Virt::with_harts(&config, harts, images, Box::new(output.clone()), Vec::new(), clock, jit)
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(WebMachine { virt, output, wait_ms: -1.0, poweroff_code: 0, jit: jit_threshold != 0 })
     }

@@ -2,7 +2,8 @@
 // both ways, a status bar, reset and image/JIT pickers. The machine never
 // runs on this thread.
 //
-// URL parameters: ?accel=tci|jit, ?threshold=N (JIT hot threshold),
+// URL parameters: ?accel=tci|jit, ?threshold=N (JIT hot threshold), ?smp=N
+// (harts, 1 to 8, taking turns on the one emulator worker),
 // ?ram=MiB, ?initrd=URL (another initramfs), ?append=CMDLINE. Tests read `window.wemu` (state, figures, the transcript).
 import { Terminal } from './vendor/xterm/xterm.mjs';
 import { FitAddon } from './vendor/xterm/addon-fit.mjs';
@@ -153,12 +154,14 @@ function start() {
     showStatus();
   };
   const ram = Number(params.get('ram')) || 256;
+  const harts = Number(params.get('smp')) || 1;
   // 3000: page load to prompt in headless Chromium 156 took 8.5-8.9 s
   // against 9.1 s at 1000 and 10.4 s at 300 (compiles outran the gain).
   const threshold = Number(params.get('threshold')) || 3000;
   worker.postMessage({
     type: 'start',
     ramMib: ram,
+    harts,
     jitThreshold: accelEl.value === 'jit' ? threshold : 0,
     initrd: params.get('initrd') ?? undefined,
     append: params.get('append') ?? undefined,

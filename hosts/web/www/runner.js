@@ -30,7 +30,7 @@ export const DEFAULT_APPEND = 'console=ttyS0 earlycon=sbi';
 
 export class Runner {
   // wemu: the wasm-bindgen module (initialised); images: {firmware, kernel,
-  // initrd} as Uint8Arrays; opts: {ramMib, jitThreshold (0: off), append};
+  // initrd} as Uint8Arrays; opts: {ramMib, harts, jitThreshold (0: off), append};
   // on: {output(bytes), exit(message), error(message)}.
   constructor(wemu, images, opts, on) {
     this.wemu = wemu;
@@ -58,6 +58,7 @@ export class Runner {
       this.images.initrd,
       o.append ?? DEFAULT_APPEND,
       o.ramMib ?? 256,
+      o.harts ?? 1,
       o.jitThreshold ?? 0,
       Date.now(),
       seed,

@@ -2,7 +2,7 @@
 // kept in the Cache API keyed by their SHA-256 so a reload downloads nothing
 // and a new version replaces them), loads the emulator, and runs the machine
 // (runner.js). It talks to the page (main.js) by messages:
-//   page -> worker: {type: 'start', jitThreshold, ramMib, initrd?, append?},
+//   page -> worker: {type: 'start', jitThreshold, ramMib, harts, initrd?, append?},
 //                   {type: 'input', bytes}
 //   (initrd: the URL of another initramfs, e.g. the bench workload's; not cached)
 //   worker -> page: {type: 'progress', name, loaded, total}, {type: 'state', text},
