@@ -15,8 +15,7 @@
 use wemu_ir::MemSize;
 use wemu_softmmu::{Arena, ArenaError, Tlb};
 use wemu_wasm_jit::abi::{
-    LINK_EMPTY, LINK_ENTRIES, LINK_ENTRY_SIZE, LINK_FUNC, LINK_GEN, LINK_KEY, LINK_MEMBER, LINK_PC, LINK_REGION,
-    LINK_TABLE_SIZE, link_index,
+    LINK_EMPTY, LINK_ENTRIES, LINK_ENTRY_SIZE, LINK_KEY, LINK_TABLE_SIZE, link_entry, link_index,
 };
 
 /// A link table in the arena and what it was last emptied for.
@@ -77,12 +76,7 @@ impl Links {
     /// whose module is at `func` in the engine's table; `key` is the
     /// block's `link_key`.
     pub(crate) fn fill(&mut self, arena: &Arena, pc: u64, key: u64, func: u32, member: u32, region: u32) {
-        let e = u64::from(self.offset + link_index(pc) * LINK_ENTRY_SIZE);
-        let _ = arena.write(e + u64::from(LINK_PC), MemSize::B8, pc);
-        let _ = arena.write(e + u64::from(LINK_KEY), MemSize::B8, key);
-        let _ = arena.write(e + u64::from(LINK_FUNC), MemSize::B4, u64::from(func));
-        let _ = arena.write(e + u64::from(LINK_MEMBER), MemSize::B4, u64::from(member));
-        let _ = arena.write(e + u64::from(LINK_REGION), MemSize::B4, u64::from(region));
-        let _ = arena.write(e + u64::from(LINK_GEN), MemSize::B4, u64::from(self.generation));
+        let at = u64::from(self.offset + link_index(pc) * LINK_ENTRY_SIZE);
+        let _ = arena.write_bytes(at, &link_entry(pc, key, func, member, region, self.generation));
     }
 }

@@ -175,6 +175,28 @@ pub const fn link_index(pc: u64) -> u32 {
     ((pc >> 1) ^ (pc >> 12)) as u32 & (LINK_ENTRIES - 1)
 }
 
+/// The bytes of a link table entry (see "Links"): `pc` and `key` lead to
+/// member `member` of the module at `func` in [`REGIONS`], the host's
+/// region `region`, valid in generation `generation`.
+pub fn link_entry(
+    pc: u64,
+    key: u64,
+    func: u32,
+    member: u32,
+    region: u32,
+    generation: u32,
+) -> [u8; LINK_ENTRY_SIZE as usize] {
+    let mut e = [0u8; LINK_ENTRY_SIZE as usize];
+    let mut put = |off: u32, bytes: &[u8]| e[off as usize..off as usize + bytes.len()].copy_from_slice(bytes);
+    put(LINK_PC, &pc.to_le_bytes());
+    put(LINK_KEY, &key.to_le_bytes());
+    put(LINK_FUNC, &func.to_le_bytes());
+    put(LINK_MEMBER, &member.to_le_bytes());
+    put(LINK_REGION, &region.to_le_bytes());
+    put(LINK_GEN, &generation.to_le_bytes());
+    e
+}
+
 /// The key a link entry matches besides the PC: a block's translation
 /// flags and fetch MMU index.
 pub const fn link_key(flags: u32, mmu_idx: u8) -> u64 {

@@ -436,13 +436,9 @@ impl Rig {
             arena.write(table + u64::from(i * LINK_ENTRY_SIZE + LINK_KEY), MemSize::B8, LINK_EMPTY).unwrap();
         }
         for l in links {
-            let e = table + u64::from(link_index(l.pc) * LINK_ENTRY_SIZE);
-            arena.write(e + u64::from(LINK_PC), MemSize::B8, l.pc).unwrap();
-            arena.write(e + u64::from(LINK_KEY), MemSize::B8, l.key).unwrap();
-            arena.write(e + u64::from(LINK_FUNC), MemSize::B4, u64::from(modules[l.module])).unwrap();
-            arena.write(e + u64::from(LINK_MEMBER), MemSize::B4, u64::from(l.member)).unwrap();
-            arena.write(e + u64::from(LINK_REGION), MemSize::B4, l.module as u64).unwrap();
-            arena.write(e + u64::from(LINK_GEN), MemSize::B4, u64::from(l.generation)).unwrap();
+            let at = table + u64::from(link_index(l.pc) * LINK_ENTRY_SIZE);
+            let entry = link_entry(l.pc, l.key, modules[l.module], l.member, l.module as u32, l.generation);
+            arena.write_bytes(at, &entry).unwrap();
         }
         let mut out = self.run_module_in(modules[first], start, first as u32);
         self.exit_member = out.member;
